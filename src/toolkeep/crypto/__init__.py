@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: token format, peppered digests, sealing, passwords."""

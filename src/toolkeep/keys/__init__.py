@@ -1,0 +1,1 @@
+"""API keys: the credential that locks a server in API Key mode."""

@@ -1,0 +1,1 @@
+"""Hosted MCP servers: identity, endpoint and security mode."""
