@@ -14,6 +14,7 @@ from toolkeep.accounts.service import AccountService
 from toolkeep.clock import Clock, system_clock
 from toolkeep.crypto.keyfiles import KeyMaterial, load_key_material
 from toolkeep.keys.service import KeyService
+from toolkeep.keys.verifier import KeyVerifier
 from toolkeep.servers.service import ServerService
 from toolkeep.settings import Settings
 from toolkeep.store import migrate
@@ -31,6 +32,7 @@ class AppContext:
     accounts: AccountService
     keys: KeyService
     servers: ServerService
+    verifier: KeyVerifier
 
 
 def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppContext:
@@ -45,6 +47,7 @@ def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppCont
         accounts=AccountService(db, material.peppers, clock),
         keys=keys,
         servers=ServerService(db, keys, material.sealer, clock),
+        verifier=KeyVerifier(db, material.peppers, clock),
     )
 
 

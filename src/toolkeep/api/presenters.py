@@ -29,9 +29,13 @@ def server_out(ctx: AppContext, server: Server, owner: str | None = None) -> Ser
 
 
 def server_with_key_out(ctx: AppContext, result: ServerResult) -> ServerWithKeyOut:
-    base = server_out(ctx, result.server)
     minted = result.minted_key
-    key = minted_out(minted, result.server, ctx.clock(), {}) if minted else None
+    ids = {result.server.owner_id}
+    if minted and minted.key.created_by:
+        ids.add(minted.key.created_by)
+    emails = ctx.accounts.emails(ids)
+    base = server_out(ctx, result.server, emails.get(result.server.owner_id))
+    key = minted_out(minted, result.server, ctx.clock(), emails) if minted else None
     return ServerWithKeyOut(**base.model_dump(), api_key=key)
 
 

@@ -15,7 +15,11 @@ from toolkeep.errors import Unavailable
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so writers serialize."""
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE so writers serialize.
+
+    Read units of work begin DEFERRED (readers never queue behind writers); single-statement
+    lookups run with no transaction at all.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -29,7 +33,14 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(_AUTOCOMMIT):
+            return
+        conn.exec_driver_sql("BEGIN" if options.get(_READ) else "BEGIN IMMEDIATE")
+
+
+_READ = "toolkeep_read"
+_AUTOCOMMIT = "toolkeep_autocommit"
 
 
 def make_engine(url: str) -> Engine:
@@ -65,9 +76,27 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A short read-only unit of work (still a transaction, for a consistent view)."""
-        with self.transaction() as conn:
-            yield conn
+        """A read-only unit of work: a transaction for a consistent view, never a write lock."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{_READ: True})
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """For one SELECT on a hot path: no BEGIN/COMMIT round trips around it."""
+        try:
+            with self.engine.connect() as conn:
+                if self.dialect == "sqlite":
+                    conn.execution_options(**{_AUTOCOMMIT: True})
+                else:
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                yield conn
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
