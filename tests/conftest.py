@@ -65,7 +65,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, _env_file=None)  # type: ignore[call-arg]
+    return Settings(data_dir=tmp_path / "data", database_url=db_url, _env_file=None)
 
 
 @pytest.fixture

@@ -56,9 +56,11 @@ def test_the_plaintext_key_appears_in_exactly_one_response_and_nowhere_stored(
     ]
     assert created.text.count(plaintext) == 1
     assert not any(secret in text or secret[:20] in text for text in seen)
-    assert secret not in caplog.text and secret[:20] not in caplog.text
+    assert secret not in caplog.text
+    assert secret[:20] not in caplog.text
     dump = repr(snapshot(ctx.db))
-    assert secret not in dump and secret[:20] not in dump
+    assert secret not in dump
+    assert secret[:20] not in dump
     if ctx.db.dialect == "sqlite":
         ctx.db.dispose()  # checkpoint the WAL so every byte is in the files we read
         files = [p for p in Path(settings.data_dir).rglob("*") if p.is_file()]
@@ -76,7 +78,8 @@ def test_a_key_lists_masked_with_its_metadata(client: TestClient, alice: Person)
     entry = listed[created["kid"]]
     assert "key" not in entry
     assert entry["masked"] == f"tk_{created['kid']}_…{created['key'][-10:-6]}"
-    assert entry["status"] == "active" and entry["enforced"] is True
+    assert entry["status"] == "active"
+    assert entry["enforced"] is True
     assert entry["created_by"] == "alice@example.com"
     assert entry["last_used_at"] is None
 
@@ -111,7 +114,8 @@ def test_rolling_keeps_the_old_key_valid_for_the_grace_period_only(
     assert rolled.status_code == 200
     assert rolled.headers["cache-control"] == "no-store"
     new = rolled.json()["new"]
-    assert new["label"] == "laptop" and new["key"] != old["key"]
+    assert new["label"] == "laptop"
+    assert new["key"] != old["key"]
     assert rolled.json()["old"]["status"] == "rolling"
     assert rolled.json()["old"]["replaced_by"] == new["kid"]
     verify = ctx.verifier.verify
@@ -167,7 +171,8 @@ def test_an_expiry_is_honoured(
     clock.advance(timedelta(days=1))
     verdict = ctx.verifier.verify("acme-weather", key["key"])[1]
     assert verdict.outcome is Outcome.EXPIRED
-    assert verdict.at is not None and verdict.at.isoformat() == expires
+    assert verdict.at is not None
+    assert verdict.at.isoformat() == expires
 
 
 @pytest.mark.parametrize(
@@ -293,4 +298,5 @@ def test_the_database_holds_only_a_digest_and_the_last_four(
         row = conn.execute(select(api_keys)).one()
     assert len(row.digest) == 32
     assert row.last4 == plaintext.split("_")[2][39:43]
-    assert plaintext not in repr(row) and plaintext.split("_")[2][:39] not in repr(row)
+    assert plaintext not in repr(row)
+    assert plaintext.split("_")[2][:39] not in repr(row)

@@ -35,7 +35,8 @@ def test_an_unlisted_server_shows_its_secret_url_to_its_owner_and_can_regenerate
     server = create_server(client, alice, security_mode="unlisted")
     (url,) = server["endpoints"]
     secret = url.rsplit("/", 1)[1]
-    assert len(secret) == 48 and secret.isalnum()
+    assert len(secret) == 48
+    assert secret.isalnum()
     regenerated = client.post("/api/v1/servers/acme-weather/unlisted-secret", headers=alice.headers)
     assert regenerated.status_code == 200
     assert regenerated.json()["endpoints"][0] != url

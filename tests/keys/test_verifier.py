@@ -35,7 +35,8 @@ def two_servers(ctx: AppContext) -> tuple[str, str]:
     actor = Actor(user_id=user.id, name=user.email)
     first = ctx.servers.create(actor, name="One", subdomain="one-srv")
     second = ctx.servers.create(actor, name="Two", subdomain="two-srv")
-    assert first.minted_key and second.minted_key
+    assert first.minted_key
+    assert second.minted_key
     return first.minted_key.plaintext, second.minted_key.plaintext
 
 
@@ -59,7 +60,8 @@ def test_a_valid_key_costs_exactly_one_query(ctx: AppContext) -> None:
     with counting_queries(ctx) as statements:
         server, verdict = ctx.verifier.verify("one-srv", key)
     assert verdict.outcome is Outcome.VALID
-    assert server is not None and server.security_mode is SecurityMode.API_KEY
+    assert server is not None
+    assert server.security_mode is SecurityMode.API_KEY
     assert len(statements) == 1
 
 
