@@ -90,8 +90,9 @@ def test_revoking_is_immediate_idempotent_and_audited(
     create_server(client, alice)
     key = new_key(client, alice, "laptop")
     assert ctx.verifier.verify("acme-weather", key["key"])[1].outcome is Outcome.VALID
-    first = client.post(f"{KEYS}/{key['kid']}/revoke", json={"reason": "compromised"},
-                        headers=alice.headers)  # fmt: skip
+    first = client.post(
+        f"{KEYS}/{key['kid']}/revoke", json={"reason": "compromised"}, headers=alice.headers
+    )
     assert first.status_code == 200
     assert (first.json()["status"], first.json()["revoke_reason"]) == ("revoked", "compromised")
     verdict = ctx.verifier.verify("acme-weather", key["key"])[1]
@@ -100,8 +101,10 @@ def test_revoking_is_immediate_idempotent_and_audited(
     assert second.status_code == 200
     assert second.json()["revoked_at"] == first.json()["revoked_at"]
     assert second.json()["revoke_reason"] == "compromised"
-    events = [e["event"] for e in client.get("/api/v1/servers/acme-weather/audit",
-                                               headers=alice.headers).json()]  # fmt: skip
+    events = [
+        e["event"]
+        for e in client.get("/api/v1/servers/acme-weather/audit", headers=alice.headers).json()
+    ]
     assert events.count("key.revoked") == 1
 
 
@@ -153,8 +156,9 @@ def test_a_bad_grace_is_refused_and_changes_nothing(
     create_server(client, alice)
     key = new_key(client, alice, "laptop")
     before = snapshot(ctx.db)
-    response = client.post(f"{KEYS}/{key['kid']}/roll", json={"grace": grace},
-                           headers=alice.headers)  # fmt: skip
+    response = client.post(
+        f"{KEYS}/{key['kid']}/roll", json={"grace": grace}, headers=alice.headers
+    )
     assert response.status_code == 422
     assert response.json()["field"] == "grace"
     assert "0s" in response.json()["message"]

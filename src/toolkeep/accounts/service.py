@@ -83,9 +83,12 @@ class AccountService:
             raise InvalidAccountField("A token label is 1-64 characters.", field="label")
         token = tokens.mint(TOKEN_PREFIX)
         record = AccessToken(
-            kid=token.kid, user_id=user.id, label=label, last4=token.last4,
+            kid=token.kid,
+            user_id=user.id,
+            label=label,
+            last4=token.last4,
             created_at=self.clock(),
-        )  # fmt: skip
+        )
         version = self.peppers.current
         digest = self.peppers.digest(version, token.kid, token.secret)
         with self.db.transaction() as conn:

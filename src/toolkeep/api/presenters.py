@@ -68,6 +68,11 @@ def minted_out(
 def audit_out(event: AuditEvent) -> AuditOut:
     assert event.id is not None
     return AuditOut(
-        id=event.id, at=event.at, event=event.event, actor=event.actor,
-        kid=event.kid, ip=event.ip, details=event.details,
-    )  # fmt: skip
+        id=event.id,
+        at=event.at,
+        event=event.event,
+        actor=event.actor,
+        kid=event.kid,
+        ip=event.ip,
+        details=event.details,
+    )

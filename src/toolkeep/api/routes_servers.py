@@ -24,9 +24,12 @@ router = APIRouter(prefix="/servers", tags=["servers"])
 def create_server(body: ServerCreateIn, ctx: Ctx, actor: CurrentActor) -> ServerWithKeyOut:
     """Create a server. In API Key mode the response carries its first key, once."""
     result = ctx.servers.create(
-        actor, name=body.name, subdomain=body.subdomain,
-        description=body.description, security_mode=body.security_mode,
-    )  # fmt: skip
+        actor,
+        name=body.name,
+        subdomain=body.subdomain,
+        description=body.description,
+        security_mode=body.security_mode,
+    )
     return presenters.server_with_key_out(ctx, result)
 
 

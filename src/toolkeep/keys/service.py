@@ -76,9 +76,15 @@ class KeyService:
             new = self._insert(conn, actor, server, old.label, None)
             repo.update(kid, expires_at=ends, replaced_by=new.key.kid)
             self.audit.record(
-                conn, actor, "key.rolled", server, kid=kid,
-                new_kid=new.key.kid, grace=grace, old_expires_at=ends.isoformat(),
-            )  # fmt: skip
+                conn,
+                actor,
+                "key.rolled",
+                server,
+                kid=kid,
+                new_kid=new.key.kid,
+                grace=grace,
+                old_expires_at=ends.isoformat(),
+            )
             return RollResult(old=_existing(repo, server, kid), new=new)
 
     def mint_in(
@@ -97,9 +103,14 @@ class KeyService:
         rules.check_room(existing, label, now)
         minted = self._insert(conn, actor, server, label, expires_at)
         self.audit.record(
-            conn, actor, "key.created", server, kid=minted.key.kid, label=label,
+            conn,
+            actor,
+            "key.created",
+            server,
+            kid=minted.key.kid,
+            label=label,
             expires_at=expires_at.isoformat() if expires_at else None,
-        )  # fmt: skip
+        )
         return minted
 
     def _insert(
@@ -112,9 +123,14 @@ class KeyService:
     ) -> MintedKey:
         token = tokens.mint(KEY_PREFIX)
         key = ApiKey(
-            kid=token.kid, server_id=server.id, label=label, last4=token.last4,
-            created_at=self.clock(), created_by=actor.user_id, expires_at=expires_at,
-        )  # fmt: skip
+            kid=token.kid,
+            server_id=server.id,
+            label=label,
+            last4=token.last4,
+            created_at=self.clock(),
+            created_by=actor.user_id,
+            expires_at=expires_at,
+        )
         version = self.peppers.current
         digest = self.peppers.digest(version, token.kid, token.secret)
         ApiKeyRepository(conn).insert(key, digest=digest, pepper_version=version)

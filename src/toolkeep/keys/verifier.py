@@ -9,6 +9,7 @@ Revoked and expired are reported only after the secret has been proved.
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,7 @@ def parse_key(presented: str) -> tokens.Token | None:
 
 def judge(
     peppers: Peppers,
-    server: Server,
+    server_id: uuid.UUID,
     token: tokens.Token,
     creds: KeyCredentials | None,
     now: datetime,
@@ -58,7 +59,7 @@ def judge(
         return INVALID
     if not peppers.verify(creds.pepper_version, token.kid, token.secret, creds.digest):
         return INVALID
-    if creds.server_id != server.id:
+    if creds.server_id != server_id:
         return INVALID
     if creds.revoked_at is not None:
         return Verdict(Outcome.REVOKED, token.kid, creds.revoked_at, creds.revoke_reason)
@@ -82,4 +83,4 @@ class KeyVerifier:
         if server is None:
             self.peppers.burn(token.kid, token.secret)
             return None, INVALID
-        return server, judge(self.peppers, server, token, creds, self.clock())
+        return server, judge(self.peppers, server.id, token, creds, self.clock())

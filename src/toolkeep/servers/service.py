@@ -58,11 +58,15 @@ class ServerService:
             raise InvalidServerField("A server needs an owner; act as a user.", field="owner")
         now = self.clock()
         server = Server(
-            id=uuid.uuid4(), owner_id=actor.user_id, name=validation.check_name(name),
+            id=uuid.uuid4(),
+            owner_id=actor.user_id,
+            name=validation.check_name(name),
             subdomain=validation.check_subdomain(subdomain),
             description=validation.check_description(description),
-            security_mode=security_mode, created_at=now, updated_at=now,
-        )  # fmt: skip
+            security_mode=security_mode,
+            created_at=now,
+            updated_at=now,
+        )
         with self.db.transaction() as conn:
             repo = ServerRepository(conn)
             if repo.get_by_subdomain(server.subdomain) is not None:
@@ -96,9 +100,13 @@ class ServerService:
                 return ServerResult(server)
             ServerRepository(conn).update(server.id, security_mode=mode, updated_at=self.clock())
             self.audit.record(
-                conn, actor, "server.mode_changed", server,
-                old=server.security_mode.value, new=mode.value,
-            )  # fmt: skip
+                conn,
+                actor,
+                "server.mode_changed",
+                server,
+                old=server.security_mode.value,
+                new=mode.value,
+            )
             return self._enter_mode(conn, actor, resolve_server(conn, actor, subdomain), mode)
 
     def delete(self, actor: Actor, subdomain: str) -> None:

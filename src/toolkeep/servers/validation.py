@@ -9,11 +9,33 @@ from toolkeep.servers.errors import InvalidServerField
 SUBDOMAIN_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]")
 RESERVED_SUBDOMAINS = frozenset(
     {
-        "admin", "api", "app", "assets", "auth", "blog", "cdn", "dashboard", "dev", "docs",
-        "ftp", "help", "login", "mail", "mcp", "oauth", "root", "smtp", "sso", "static",
-        "status", "support", "toolkeep", "www", "well-known",
+        "admin",
+        "api",
+        "app",
+        "assets",
+        "auth",
+        "blog",
+        "cdn",
+        "dashboard",
+        "dev",
+        "docs",
+        "ftp",
+        "help",
+        "login",
+        "mail",
+        "mcp",
+        "oauth",
+        "root",
+        "smtp",
+        "sso",
+        "static",
+        "status",
+        "support",
+        "toolkeep",
+        "www",
+        "well-known",
     }
-)  # fmt: skip
+)
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -137,4 +138,37 @@ audit_events = Table(
     Column("ip", String(45), nullable=True),
     Column("details", JSON, nullable=False),
     Index(None, "server_id", "id"),
+)
+
+mcp_sessions = Table(
+    "mcp_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("server_id", Uuid, ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("kid", String(16), nullable=True),
+    Column("protocol_version", String(16), nullable=False),
+    Column("client_name", String(100), nullable=True),
+    Column("client_version", String(50), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Index(None, "server_id"),
+)
+
+traffic_log = Table(
+    "traffic_log",
+    metadata,
+    Column("id", AutoId, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("server_id", Uuid, nullable=False),  # no FK: rows are written in batches, later
+    Column("method", String(64), nullable=True),
+    Column("tool", String(64), nullable=True),
+    Column("http_status", SmallInteger, nullable=False),
+    Column("rpc_error", Integer, nullable=True),
+    Column("error_code", String(32), nullable=True),  # auth error codes such as key_revoked
+    Column("duration_ms", Float, nullable=False),
+    Column("client_ip", String(45), nullable=True),
+    Column("session_id", String(64), nullable=True),
+    Column("kid", String(16), nullable=True),
+    Column("client", String(150), nullable=True),
+    Index(None, "server_id", "at"),
 )

@@ -1,0 +1,29 @@
+"""The outermost ASGI app: MCP traffic to the gateway runtime, the rest to the web app."""
+
+from __future__ import annotations
+
+from toolkeep.gateway import responses
+from toolkeep.gateway.routing import OAUTH_PROBE, route
+from toolkeep.gateway.runtime import McpRuntime
+from toolkeep.mcp.asgi import ASGIApp, Receive, Scope, Send
+
+RUNTIME_KEY = "mcp"
+
+
+class McpGateway:
+    def __init__(self, app: ASGIApp, base_domain: str | None) -> None:
+        self.app = app
+        self.base_domain = base_domain
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        target = route(scope, self.base_domain)
+        if target is None:
+            await self.app(scope, receive, send)
+        elif target == OAUTH_PROBE:
+            await responses.send_oauth_not_enabled(send, responses.new_request_id())
+        else:
+            runtime: McpRuntime = scope["state"][RUNTIME_KEY]
+            await runtime.handle(scope, receive, send, target)  # type: ignore[arg-type]

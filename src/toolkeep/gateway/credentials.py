@@ -1,0 +1,63 @@
+"""Find the one credential a request carries, per RFC 6750, before any database work."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+QUERY_CREDENTIALS: Final = frozenset(
+    {"access_token", "api_key", "apikey", "api-key", "key", "token", "bearer", "auth"}
+)
+
+
+class Problem(enum.Enum):
+    MISSING = "credentials_missing"
+    NO_SCHEME = "credentials_missing_scheme"  # a raw key without "Bearer "
+    IN_URL = "credentials_in_url"
+    MULTIPLE = "multiple_credentials"
+    EMPTY = "empty_bearer"
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    value: str | None
+    problem: Problem | None
+
+
+def extract(scope: Any) -> Extracted:
+    """The bearer value, or the problem with the request's credentials."""
+    query: bytes = scope.get("query_string", b"")
+    if query and _has_query_credential(query):
+        return Extracted(None, Problem.IN_URL)
+    found: list[bytes] = [v for n, v in scope["headers"] if n == b"authorization"]
+    if not found:
+        return Extracted(None, Problem.MISSING)
+    if len(found) > 1:
+        return Extracted(None, Problem.MULTIPLE)
+    return _parse_authorization(found[0].decode("latin-1"))
+
+
+def _parse_authorization(header: str) -> Extracted:
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        if scheme.startswith("tk_") and not rest:
+            return Extracted(None, Problem.NO_SCHEME)
+        return Extracted(None, Problem.MISSING)  # another scheme is no credential for us
+    value = rest.strip()
+    if not value:
+        return Extracted(None, Problem.EMPTY)
+    if " " in value or "," in value:
+        return Extracted(None, Problem.MULTIPLE)
+    return Extracted(value, None)
+
+
+def _has_query_credential(query: bytes) -> bool:
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return any(name.lower() in QUERY_CREDENTIALS for name, _ in pairs)
+
+
+def strip_authorization(scope: Any) -> None:
+    """Remove the credential so nothing downstream (engine, tool code) can see it."""
+    scope["headers"] = [(n, v) for n, v in scope["headers"] if n != b"authorization"]

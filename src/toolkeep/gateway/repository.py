@@ -1,0 +1,95 @@
+"""Hot-path SQL for the gateway, run through ``FastReader`` (one indexed read per request)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from toolkeep.keys.repository import KeyCredentials
+from toolkeep.servers.models import SecurityMode
+from toolkeep.store.fastread import FastReader
+
+_SERVER_AND_KEY = """
+SELECT s.id, s.name, s.security_mode, s.unlisted_secret,
+       k.server_id, k.digest, k.pepper_version, k.revoked_at, k.revoke_reason, k.expires_at,
+       k.last_used_at
+FROM servers s LEFT OUTER JOIN api_keys k ON k.kid = {p}
+WHERE s.subdomain = {p}
+"""
+
+_TOOLS = "SELECT name, description, parameters FROM tools WHERE server_id = {p}"
+_TOOL = "SELECT name, description, parameters, code FROM tools WHERE server_id = {p} AND name = {p}"
+
+
+@dataclass(frozen=True, slots=True)
+class HostedServer:
+    id: uuid.UUID
+    name: str
+    subdomain: str
+    security_mode: SecurityMode
+    unlisted_secret: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    credentials: KeyCredentials
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ToolRow:
+    name: str
+    description: str
+    parameters: list[dict[str, Any]]
+    code: str = ""
+
+
+class GatewayRepository:
+    def __init__(self, reader: FastReader) -> None:
+        self.reader = reader
+        self._server_and_key = reader.sql(_SERVER_AND_KEY)
+        self._tools = reader.sql(_TOOLS)
+        self._tool = reader.sql(_TOOL)
+
+    def server_and_key(
+        self, subdomain: str, kid: str | None
+    ) -> tuple[HostedServer | None, KeyState | None]:
+        row = self.reader.fetchone(self._server_and_key, (kid or "", subdomain))
+        if row is None:
+            return None, None
+        r = self.reader
+        server = HostedServer(
+            r.uuid(row[0]),
+            row[1],
+            subdomain,
+            SecurityMode(row[2]),
+            bytes(row[3]) if row[3] is not None else None,
+        )
+        if row[5] is None:
+            return server, None
+        creds = KeyCredentials(
+            server_id=r.uuid(row[4]),
+            digest=bytes(row[5]),
+            pepper_version=int(row[6]),
+            revoked_at=r.datetime(row[7]),
+            revoke_reason=row[8],
+            expires_at=r.datetime(row[9]),
+        )
+        return server, KeyState(creds, r.datetime(row[10]))
+
+    def tools(self, server_id: uuid.UUID) -> list[ToolRow]:
+        rows = self.reader.fetchall(self._tools, (self.reader.uuid_param(server_id),))
+        return [ToolRow(row[0], row[1], _json(row[2])) for row in rows]
+
+    def tool(self, server_id: uuid.UUID, name: str) -> ToolRow | None:
+        row = self.reader.fetchone(self._tool, (self.reader.uuid_param(server_id), name))
+        return ToolRow(row[0], row[1], _json(row[2]), row[3]) if row else None
+
+
+def _json(value: Any) -> list[dict[str, Any]]:
+    parsed = json.loads(value) if isinstance(value, str | bytes) else value
+    assert isinstance(parsed, list)
+    return parsed

@@ -1,0 +1,145 @@
+"""The edge's own answers (RFC 6750 challenges, 404s, 503), as raw ASGI messages.
+
+Bodies: ``error`` (OAuth-style where one applies), ``error_code`` (stable),
+``error_description`` (what to do), ``request_id``; always ``Cache-Control: no-store``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any, Final
+
+from toolkeep.gateway.credentials import Problem
+from toolkeep.keys.verifier import Outcome, Verdict
+from toolkeep.mcp.asgi import Send
+
+DOCS: Final = "https://toolkeep.dev/docs/api-keys"
+_BASE_HEADERS: Final = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+
+_PROBLEMS: Final[dict[Problem, tuple[int, str | None, str]]] = {
+    Problem.MISSING: (
+        401,
+        None,
+        "This MCP server is locked with an API key. Send it as 'Authorization: Bearer tk_...'.",
+    ),
+    Problem.NO_SCHEME: (
+        401,
+        None,
+        "Missing 'Bearer ' before the key: send 'Authorization: Bearer tk_...'.",
+    ),
+    Problem.IN_URL: (
+        400,
+        "invalid_request",
+        "API keys must not be sent in the URL (URLs are logged). Use the Authorization "
+        "header, and roll this key if it was real.",
+    ),
+    Problem.MULTIPLE: (
+        400,
+        "invalid_request",
+        "Send exactly one credential, in one Authorization header.",
+    ),
+    Problem.EMPTY: (
+        400,
+        "invalid_request",
+        "The Authorization header says Bearer but carries no key.",
+    ),
+}
+
+_OUTCOMES: Final[dict[Outcome, tuple[str, str]]] = {
+    Outcome.MALFORMED: (
+        "Malformed API key",
+        "The bearer value is not a well-formed API key (expected 'tk_' + 65 characters with "
+        "a valid checksum). It may be truncated or contain extra characters.",
+    ),
+    Outcome.INVALID: ("Invalid API key", "This API key is not valid for this server."),
+    Outcome.REVOKED: (
+        "API key revoked",
+        "This API key was revoked on {at}. Ask the server owner for a new key.",
+    ),
+    Outcome.EXPIRED: ("API key expired", "This API key expired at {at}."),
+}
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(8)
+
+
+def _iso(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else ""
+
+
+async def _send(send: Send, status: int, body: dict[str, Any], headers: list[Any]) -> None:
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    rid = str(body.get("request_id", "")).encode()
+    all_headers = [*_BASE_HEADERS, (b"request-id", rid), *headers]
+    all_headers.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": all_headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _challenge(realm: str, error: str | None = None, description: str | None = None) -> bytes:
+    parts = [f'Bearer realm="{realm}"']
+    if error:
+        parts.append(f'error="{error}"')
+    if description:
+        parts.append(f'error_description="{description}"')
+    return ", ".join(parts).encode()
+
+
+async def send_problem(send: Send, realm: str, problem: Problem, rid: str) -> None:
+    status, error, description = _PROBLEMS[problem]
+    code = "credentials_missing" if problem is Problem.NO_SCHEME else problem.value
+    body: dict[str, Any] = {"error": error or "unauthorized", "error_code": code}
+    body.update(error_description=description, docs_url=DOCS, request_id=rid)
+    header_text = "Send the API key only in the Authorization header" if error else None
+    challenge = _challenge(realm, error, header_text)
+    await _send(send, status, body, [(b"www-authenticate", challenge)])
+
+
+async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> None:
+    short, long = _OUTCOMES[verdict.outcome]
+    at = _iso(verdict.at)
+    body: dict[str, Any] = {"error": "invalid_token", "error_code": verdict.outcome.value}
+    body["error_description"] = long.format(at=at)
+    if verdict.outcome is Outcome.REVOKED:
+        body.update(key_id=verdict.kid, revoked_at=at, revoke_reason=verdict.reason)
+    elif verdict.outcome is Outcome.EXPIRED:
+        body.update(key_id=verdict.kid, expired_at=at)
+    body.update(docs_url=DOCS, request_id=rid)
+    challenge = _challenge(realm, "invalid_token", short)
+    await _send(send, 401, body, [(b"www-authenticate", challenge)])
+
+
+async def send_unavailable(send: Send, rid: str) -> None:
+    body = {
+        "error": "temporarily_unavailable",
+        "error_code": "auth_unavailable",
+        "error_description": "Authentication is temporarily unavailable; your key was not "
+        "rejected. Retry shortly.",
+        "request_id": rid,
+    }
+    await _send(send, 503, body, [(b"retry-after", b"5")])
+
+
+async def send_server_not_found(send: Send, rid: str) -> None:
+    body = {
+        "error": "not_found",
+        "error_code": "server_not_found",
+        "error_description": "No MCP server at this address. Check the URL you were given.",
+        "request_id": rid,
+    }
+    await _send(send, 404, body, [])
+
+
+async def send_oauth_not_enabled(send: Send, rid: str) -> None:
+    body = {
+        "error": "not_found",
+        "error_code": "oauth_not_enabled",
+        "error_description": "This MCP server does not use OAuth. Authenticate with an API "
+        "key: 'Authorization: Bearer tk_...'.",
+        "docs_url": DOCS,
+        "request_id": rid,
+    }
+    await _send(send, 404, body, [])

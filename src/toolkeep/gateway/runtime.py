@@ -1,0 +1,191 @@
+"""The MCP edge of one process: authenticate, hand over to the engine, record usage."""
+
+from __future__ import annotations
+
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from toolkeep.clock import Clock
+from toolkeep.crypto.peppers import Peppers
+from toolkeep.crypto.sealing import Sealer
+from toolkeep.crypto.tokens import Token
+from toolkeep.errors import Unavailable
+from toolkeep.gateway import responses
+from toolkeep.gateway.credentials import Problem, extract, strip_authorization
+from toolkeep.gateway.hints import LockedServers
+from toolkeep.gateway.repository import GatewayRepository, HostedServer, KeyState
+from toolkeep.gateway.routing import McpTarget
+from toolkeep.gateway.usage import UsageRecorder
+from toolkeep.keys.verifier import MALFORMED, Outcome, Verdict, judge, parse_key
+from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestContext
+from toolkeep.mcp.asgi import Receive, Scope, Send
+from toolkeep.servers.models import SecurityMode
+from toolkeep.traffic.models import TrafficEntry
+
+Refusal = Problem | Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class _Admitted:
+    server: HostedServer
+    kid: str | None
+    stored_last_used: datetime | None
+
+
+class McpRuntime:
+    def __init__(
+        self,
+        repo: GatewayRepository,
+        engine: McpEndpoint,
+        usage: UsageRecorder,
+        peppers: Peppers,
+        sealer: Sealer,
+        clock: Clock,
+    ) -> None:
+        self.repo = repo
+        self.engine = engine
+        self.usage = usage
+        self.peppers = peppers
+        self.sealer = sealer
+        self.clock = clock
+        self.locked = LockedServers()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, target: McpTarget) -> None:
+        started = time.perf_counter()
+        rid = responses.new_request_id()
+        ip: str | None = scope["client"][0] if scope.get("client") else None
+        admitted = await self._admit(scope, send, target, rid, ip, started)
+        if admitted is None:
+            return
+        strip_authorization(scope)
+        server = admitted.server
+        scope[CTX_KEY] = RequestContext(
+            server.id, server.name, server.subdomain, admitted.kid, ip, rid
+        )
+        try:
+            await self.engine(scope, receive, send)
+        finally:
+            self._record(scope.get(EXCHANGE_KEY), admitted, ip, started)
+
+    async def _admit(
+        self, scope: Scope, send: Send, target: McpTarget, rid: str, ip: str | None, started: float
+    ) -> _Admitted | None:
+        sub = target.subdomain
+        found = extract(scope)
+        token = parse_key(found.value) if found.value else None
+        early = self._early_refusal(sub, found.value, found.problem, token)
+        if early is not None:
+            await self._refuse(send, sub, self.locked.locked_id(sub), early, rid, ip, started)
+            return None
+        try:
+            server, state = self.repo.server_and_key(sub, token.kid if token else None)
+        except Unavailable:
+            await responses.send_unavailable(send, rid)
+            return None
+        if server is None or not self._path_matches(server, target.secret):
+            await responses.send_server_not_found(send, rid)
+            return None
+        locked = server.security_mode is SecurityMode.API_KEY
+        self.locked.saw(sub, server.id, locked)
+        if not locked:
+            return _Admitted(server, None, None)
+        refusal = found.problem or self._verdict(server.id, token, state)
+        if isinstance(refusal, Verdict) and refusal.outcome is Outcome.VALID:
+            return _Admitted(server, refusal.kid, state.last_used_at if state else None)
+        await self._refuse(send, sub, server.id, refusal, rid, ip, started)
+        return None
+
+    def _early_refusal(
+        self, sub: str, value: str | None, problem: Problem | None, token: Token | None
+    ) -> Refusal | None:
+        """What can be refused with no database read at all."""
+        if value is not None and token is None and value.startswith("tk_"):
+            return MALFORMED  # a broken Toolkeep key, whatever the server's mode
+        if self.locked.locked_id(sub) is None:
+            return None
+        if problem is not None:
+            return problem
+        return MALFORMED if token is None else None
+
+    def _verdict(
+        self, server_id: uuid.UUID, token: Token | None, state: KeyState | None
+    ) -> Verdict:
+        if token is None:
+            return MALFORMED
+        creds = state.credentials if state else None
+        return judge(self.peppers, server_id, token, creds, self.clock())
+
+    def _path_matches(self, server: HostedServer, secret: str | None) -> bool:
+        if server.security_mode is not SecurityMode.UNLISTED:
+            return secret is None
+        if secret is None or server.unlisted_secret is None:
+            return False
+        expected = self.sealer.open(server.unlisted_secret, f"server:{server.id}:unlisted")
+        return hmac.compare_digest(secret.encode(), expected.encode())
+
+    async def _refuse(
+        self,
+        send: Send,
+        sub: str,
+        server_id: uuid.UUID | None,
+        refusal: Refusal,
+        rid: str,
+        ip: str | None,
+        started: float,
+    ) -> None:
+        if isinstance(refusal, Problem):
+            await responses.send_problem(send, sub, refusal, rid)
+            status, code = (401 if refusal in _NO_CREDENTIAL else 400), refusal.value
+        else:
+            await responses.send_rejection(send, sub, refusal, rid)
+            status, code = 401, refusal.outcome.value
+            if server_id and refusal.kid and refusal.outcome in _USED_AFTER:
+                event = _USED_AFTER[refusal.outcome]
+                self.usage.revoked_key_used(server_id, sub, refusal.kid, ip, event)
+        if server_id is not None:
+            kid = refusal.kid if isinstance(refusal, Verdict) else None
+            self.usage.traffic(
+                TrafficEntry(
+                    at=self.clock(),
+                    server_id=server_id,
+                    http_status=status,
+                    error_code=code,
+                    duration_ms=_ms(started),
+                    client_ip=ip,
+                    kid=kid,
+                )
+            )
+
+    def _record(
+        self, exchange: Exchange | None, admitted: _Admitted, ip: str | None, started: float
+    ) -> None:
+        ex = exchange or Exchange(status=500)
+        client = f"{ex.client_name} {ex.client_version or ''}".strip() if ex.client_name else None
+        self.usage.traffic(
+            TrafficEntry(
+                at=self.clock(),
+                server_id=admitted.server.id,
+                http_status=ex.status,
+                duration_ms=_ms(started),
+                method=ex.method,
+                tool=ex.tool,
+                rpc_error=ex.error_code,
+                client_ip=ip,
+                session_id=ex.session_id,
+                kid=admitted.kid,
+                client=client,
+            )
+        )
+        if admitted.kid is not None:
+            self.usage.key_used(admitted.kid, admitted.stored_last_used, ip, client)
+
+
+_NO_CREDENTIAL = frozenset({Problem.MISSING, Problem.NO_SCHEME})
+_USED_AFTER = {Outcome.REVOKED: "key.used_after_revoke", Outcome.EXPIRED: "key.used_after_expiry"}
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

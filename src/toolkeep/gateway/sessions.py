@@ -1,0 +1,73 @@
+"""MCP sessions in the database, so any replica can serve any request of a session."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, update
+
+from toolkeep.clock import Clock
+from toolkeep.mcp.ports import RequestContext, Session
+from toolkeep.mcp.sessions import new_session_id
+from toolkeep.store.database import Database
+from toolkeep.store.fastread import FastReader
+from toolkeep.store.tables import mcp_sessions
+
+_GET = """
+SELECT id, server_id, kid, protocol_version, client_name, client_version
+FROM mcp_sessions WHERE id = {p} AND ended_at IS NULL
+"""
+
+
+class DbSessionStore:
+    """Implements ``toolkeep.mcp.ports.SessionStore``."""
+
+    def __init__(self, db: Database, reader: FastReader, clock: Clock) -> None:
+        self.db = db
+        self.reader = reader
+        self.clock = clock
+        self._get = reader.sql(_GET)
+
+    async def create(
+        self,
+        ctx: RequestContext,
+        protocol_version: str,
+        client_name: str | None,
+        client_version: str | None,
+    ) -> Session:
+        session = Session(
+            id=new_session_id(),
+            server_id=ctx.server_id,
+            kid=ctx.kid,
+            protocol_version=protocol_version,
+            client_name=client_name[:100] if client_name else None,
+            client_version=client_version[:50] if client_version else None,
+        )
+        with self.db.transaction() as conn:
+            conn.execute(
+                insert(mcp_sessions).values(
+                    id=session.id,
+                    server_id=session.server_id,
+                    kid=session.kid,
+                    protocol_version=protocol_version,
+                    client_name=session.client_name,
+                    client_version=session.client_version,
+                    created_at=self.clock(),
+                )
+            )
+        return session
+
+    async def get(self, session_id: str) -> Session | None:
+        if len(session_id) > 64:
+            return None
+        row = self.reader.fetchone(self._get, (session_id,))
+        if row is None:
+            return None
+        return Session(row[0], self.reader.uuid(row[1]), row[2], row[3], row[4], row[5])
+
+    async def end(self, session_id: str) -> bool:
+        with self.db.transaction() as conn:
+            result = conn.execute(
+                update(mcp_sessions)
+                .where(mcp_sessions.c.id == session_id, mcp_sessions.c.ended_at.is_(None))
+                .values(ended_at=self.clock())
+            )
+        return bool(result.rowcount)

@@ -1,0 +1,124 @@
+"""Bookkeeping off the request path: traffic rows, coalesced last-used, revoked-key use.
+
+Requests only append to in-memory buffers; a background task writes them in batches
+every ``interval`` seconds and once more on shutdown. Buffers are bounded: under a flood
+the oldest work is dropped (and counted) rather than slowing requests down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+from sqlalchemy import update
+
+from toolkeep.audit.models import AuditEvent
+from toolkeep.audit.repository import AuditRepository
+from toolkeep.clock import Clock
+from toolkeep.store.database import Database
+from toolkeep.store.tables import api_keys
+from toolkeep.traffic.models import TrafficEntry
+from toolkeep.traffic.repository import TrafficRepository
+
+log = logging.getLogger("toolkeep.usage")
+COALESCE = timedelta(minutes=1)
+
+
+@dataclass(slots=True)
+class _LastUse:
+    at: datetime
+    ip: str | None
+    client: str | None
+
+
+class UsageRecorder:
+    def __init__(self, db: Database, clock: Clock, *, max_pending: int = 20_000) -> None:
+        self.db = db
+        self.clock = clock
+        self.max_pending = max_pending
+        self.dropped = 0
+        self._traffic: list[TrafficEntry] = []
+        self._uses: dict[str, _LastUse] = {}
+        self._written: dict[str, datetime] = {}
+        self._audits: list[AuditEvent] = []
+        self._audited: dict[str, datetime] = {}
+        self._flush_lock = asyncio.Lock()
+
+    def traffic(self, entry: TrafficEntry) -> None:
+        if len(self._traffic) >= self.max_pending:
+            self.dropped += 1
+            return
+        self._traffic.append(entry)
+
+    def key_used(
+        self, kid: str, stored_last_used: datetime | None, ip: str | None, client: str | None
+    ) -> None:
+        """Remember a use; at most one write per key per minute (across replicas too)."""
+        now = self.clock()
+        pending = self._uses.get(kid)
+        if pending is not None:
+            pending.at, pending.ip = now, ip
+            pending.client = client or pending.client
+            return
+        recent = [t for t in (stored_last_used, self._written.get(kid)) if t is not None]
+        if recent and now - max(recent) < COALESCE and client is None:
+            return
+        if len(self._uses) < self.max_pending:
+            self._uses[kid] = _LastUse(now, ip, client)
+
+    def revoked_key_used(
+        self, server_id: uuid.UUID, subdomain: str, kid: str, ip: str | None, event: str
+    ) -> None:
+        """Audit a presented revoked/expired key, at most once per key per minute."""
+        now = self.clock()
+        last = self._audited.get(kid)
+        if (last is not None and now - last < COALESCE) or len(self._audits) >= 1000:
+            return
+        self._audited[kid] = now
+        self._audits.append(
+            AuditEvent(
+                event=event,
+                at=now,
+                server_id=server_id,
+                subdomain=subdomain,
+                actor="mcp-client",
+                kid=kid,
+                ip=ip,
+            )
+        )
+
+    async def flush(self) -> None:
+        """Write everything buffered so far (in a worker thread)."""
+        async with self._flush_lock:
+            traffic, self._traffic = self._traffic, []
+            uses, self._uses = self._uses, {}
+            audits, self._audits = self._audits, []
+            if traffic or uses or audits:
+                await anyio.to_thread.run_sync(self._write, traffic, uses, audits)
+
+    async def run(self, interval: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.flush()
+            except Exception:  # keep recording; the next flush retries new work
+                log.exception("usage flush failed")
+
+    def _write(
+        self, traffic: list[TrafficEntry], uses: dict[str, _LastUse], audits: list[AuditEvent]
+    ) -> None:
+        with self.db.transaction() as conn:
+            TrafficRepository(conn).insert_many(traffic)
+            for kid, use in uses.items():
+                values: dict[str, object] = {"last_used_at": use.at, "last_used_ip": use.ip}
+                if use.client:
+                    values["last_used_client"] = use.client[:200]
+                conn.execute(update(api_keys).where(api_keys.c.kid == kid).values(**values))
+                self._written[kid] = use.at
+            repo = AuditRepository(conn)
+            for event in audits:
+                repo.append(event)
