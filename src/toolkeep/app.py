@@ -14,6 +14,8 @@ from starlette.routing import Mount, Route
 from toolkeep.api.app import create_api
 from toolkeep.clock import Clock, system_clock
 from toolkeep.context import open_context
+from toolkeep.gateway.asgi import RUNTIME_KEY, McpGateway
+from toolkeep.gateway.lifespan import open_runtime
 from toolkeep.settings import Settings
 
 
@@ -21,17 +23,23 @@ async def _health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> Starlette:
-    """Build the ASGI app. Nothing touches the disk or database until the lifespan runs."""
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> McpGateway:
+    """Build the ASGI app. Nothing touches the disk or database until the lifespan runs.
+
+    The outermost layer is the MCP gateway (pure ASGI, authentication first); everything
+    that is not MCP traffic falls through to the Starlette app (REST API, health).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         with open_context(settings, clock=clock) as ctx:
-            yield {"ctx": ctx}
+            async with open_runtime(ctx) as runtime:
+                yield {"ctx": ctx, RUNTIME_KEY: runtime}
 
     routes = [
         Route("/healthz", _health),
         Mount("/api/v1", app=create_api()),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    web = Starlette(routes=routes, lifespan=lifespan)
+    return McpGateway(web, settings.base_domain)

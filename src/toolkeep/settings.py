@@ -52,6 +52,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="Port `toolkeep serve` binds.")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes for serve.")
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+    tool_workers: int = Field(
+        default=2, ge=1, le=64, description="Tool calls that may run at the same time."
+    )
+    usage_flush_interval: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="Seconds between batched writes of the traffic log and key last-used.",
+    )
     auto_migrate: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )

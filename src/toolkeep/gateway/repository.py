@@ -11,6 +11,7 @@ from typing import Any
 from toolkeep.keys.repository import KeyCredentials
 from toolkeep.servers.models import SecurityMode
 from toolkeep.store.fastread import FastReader
+from toolkeep.tools.models import Parameter, Tool
 
 _SERVER_AND_KEY = """
 SELECT s.id, s.name, s.security_mode, s.unlisted_secret,
@@ -20,8 +21,10 @@ FROM servers s LEFT OUTER JOIN api_keys k ON k.kid = {p}
 WHERE s.subdomain = {p}
 """
 
-_TOOLS = "SELECT name, description, parameters FROM tools WHERE server_id = {p}"
-_TOOL = "SELECT name, description, parameters, code FROM tools WHERE server_id = {p} AND name = {p}"
+_TOOLS = """
+SELECT id, name, description, parameters, code, created_at, updated_at
+FROM tools WHERE server_id = {p}
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,20 +42,11 @@ class KeyState:
     last_used_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class ToolRow:
-    name: str
-    description: str
-    parameters: list[dict[str, Any]]
-    code: str = ""
-
-
 class GatewayRepository:
     def __init__(self, reader: FastReader) -> None:
         self.reader = reader
         self._server_and_key = reader.sql(_SERVER_AND_KEY)
         self._tools = reader.sql(_TOOLS)
-        self._tool = reader.sql(_TOOL)
 
     def server_and_key(
         self, subdomain: str, kid: str | None
@@ -80,16 +74,31 @@ class GatewayRepository:
         )
         return server, KeyState(creds, r.datetime(row[10]))
 
-    def tools(self, server_id: uuid.UUID) -> list[ToolRow]:
-        rows = self.reader.fetchall(self._tools, (self.reader.uuid_param(server_id),))
-        return [ToolRow(row[0], row[1], _json(row[2])) for row in rows]
-
-    def tool(self, server_id: uuid.UUID, name: str) -> ToolRow | None:
-        row = self.reader.fetchone(self._tool, (self.reader.uuid_param(server_id), name))
-        return ToolRow(row[0], row[1], _json(row[2]), row[3]) if row else None
+    def tools(self, server_id: uuid.UUID) -> list[Tool]:
+        """Every tool of the server, code included (a call needs it; lists are small)."""
+        r = self.reader
+        rows = r.fetchall(self._tools, (r.uuid_param(server_id),))
+        return [
+            Tool(
+                id=r.uuid(row[0]),
+                server_id=server_id,
+                name=row[1],
+                description=row[2],
+                parameters=tuple(Parameter.from_json(p) for p in _json(row[3])),
+                code=row[4],
+                created_at=_required(r.datetime(row[5])),
+                updated_at=_required(r.datetime(row[6])),
+            )
+            for row in rows
+        ]
 
 
 def _json(value: Any) -> list[dict[str, Any]]:
     parsed = json.loads(value) if isinstance(value, str | bytes) else value
     assert isinstance(parsed, list)
     return parsed
+
+
+def _required(value: datetime | None) -> datetime:
+    assert value is not None
+    return value

@@ -1,0 +1,47 @@
+"""Build and tear down the MCP edge of a process (called from the app's lifespan)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Mapping
+
+from toolkeep import __version__
+from toolkeep.context import AppContext
+from toolkeep.gateway.repository import GatewayRepository
+from toolkeep.gateway.runtime import McpRuntime
+from toolkeep.gateway.sessions import DbSessionStore
+from toolkeep.gateway.usage import UsageRecorder
+from toolkeep.mcp import McpEndpoint
+from toolkeep.sandbox.catalog import StoreToolSource
+from toolkeep.sandbox.inprocess import ThreadedQuickJsRunner
+from toolkeep.store.fastread import FastReader
+
+
+def _no_secrets(server_id: uuid.UUID) -> Mapping[str, str]:
+    """Server secrets (``env``) arrive with the secrets store; until then ``env`` is empty."""
+    return {}
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
+    reader = FastReader(ctx.db.url)
+    repo = GatewayRepository(reader)
+    runner = ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers)
+    tools = StoreToolSource(repo.tools, runner, _no_secrets)
+    sessions = DbSessionStore(ctx.db, reader, ctx.clock)
+    engine = McpEndpoint(tools, sessions, server_version=__version__)
+    usage = UsageRecorder(ctx.db, ctx.clock)
+    flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval))
+    runtime = McpRuntime(repo, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock)
+    try:
+        yield runtime
+    finally:
+        engine.close()
+        flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await flusher
+        await usage.flush()
+        await runner.aclose()
+        reader.close()
