@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from toolkeep import __version__
-from toolkeep.api import routes_keys, routes_servers
+from toolkeep.api import routes_keys, routes_logs, routes_servers
 from toolkeep.api.errors import install_error_handlers, request_id
 
 
@@ -35,5 +35,6 @@ def create_api() -> FastAPI:
     api.middleware("http")(_no_store)
     api.include_router(routes_servers.router)
     api.include_router(routes_keys.router)
+    api.include_router(routes_logs.router)
     install_error_handlers(api)
     return api

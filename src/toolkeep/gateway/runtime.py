@@ -16,6 +16,7 @@ from toolkeep.errors import Unavailable
 from toolkeep.gateway import responses
 from toolkeep.gateway.credentials import Problem, extract, strip_authorization
 from toolkeep.gateway.hints import LockedServers
+from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository, HostedServer, KeyState
 from toolkeep.gateway.routing import McpTarget
 from toolkeep.gateway.usage import UsageRecorder
@@ -52,6 +53,7 @@ class McpRuntime:
         self.sealer = sealer
         self.clock = clock
         self.locked = LockedServers()
+        self.runner: MeteredRunner | None = None  # set by the lifespan; read by metrics
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, target: McpTarget) -> None:
         started = time.perf_counter()
