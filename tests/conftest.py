@@ -65,7 +65,12 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, db_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=db_url, _env_file=None)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        allowed_hosts=["testserver"],
+        _env_file=None,
+    )
 
 
 @pytest.fixture

@@ -42,4 +42,4 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         Mount("/api/v1", app=create_api()),
     ]
     web = Starlette(routes=routes, lifespan=lifespan)
-    return McpGateway(web, settings.base_domain)
+    return McpGateway(web, settings)

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
             "Wildcard base domain: when set, <subdomain>.<base_domain>/mcp also serves each server."
         ),
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Extra Host names MCP endpoints answer to (besides base_url's host and "
+            "*.base_domain); '*' disables the DNS-rebinding check. JSON list in the env var."
+        ),
+    )
     host: str = Field(default="127.0.0.1", description="Address `toolkeep serve` binds.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `toolkeep serve` binds.")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes for serve.")

@@ -118,3 +118,19 @@ def test_storage_down_answers_503_never_401(
     assert response.status_code == 503
     assert response.json()["error_code"] == "auth_unavailable"
     assert response.headers["retry-after"] == "5"
+
+
+def test_a_foreign_host_is_refused_before_anything_else(client: TestClient, world: World) -> None:
+    headers = modern_headers(key=world.key) | {"Host": "evil.example.com"}
+    response = client.post("/s/acme/mcp", json=modern_call(), headers=headers)
+    assert response.status_code == 421
+    assert response.json()["error_code"] == "host_not_allowed"
+    assert tool_runs(client) == 0
+
+
+def test_a_foreign_browser_origin_is_refused_with_403(client: TestClient, world: World) -> None:
+    headers = modern_headers(key=world.key) | {"Origin": "http://evil.example.com"}
+    assert client.post("/s/acme/mcp", json=modern_call(), headers=headers).status_code == 403
+    same = modern_headers(key=world.key) | {"Origin": "http://testserver"}
+    assert client.post("/s/acme/mcp", json=modern_call(), headers=same).status_code == 200
+    assert tool_runs(client) == 1

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from toolkeep.gateway import responses
+from toolkeep.gateway.hosts import HostPolicy
 from toolkeep.gateway.routing import OAUTH_PROBE, route
 from toolkeep.gateway.runtime import McpRuntime
 from toolkeep.mcp.asgi import ASGIApp, Receive, Scope, Send
+from toolkeep.settings import Settings
 
 RUNTIME_KEY = "mcp"
 
 
 class McpGateway:
-    def __init__(self, app: ASGIApp, base_domain: str | None) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.base_domain = base_domain
+        self.base_domain = settings.base_domain
+        self.hosts = HostPolicy(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -24,6 +27,8 @@ class McpGateway:
             await self.app(scope, receive, send)
         elif target == OAUTH_PROBE:
             await responses.send_oauth_not_enabled(send, responses.new_request_id())
+        elif not self.hosts.allows_host(self.hosts.host_of(scope)):
+            await responses.send_host_not_allowed(send, responses.new_request_id())
         else:
             runtime: McpRuntime = scope["state"][RUNTIME_KEY]
             await runtime.handle(scope, receive, send, target)  # type: ignore[arg-type]

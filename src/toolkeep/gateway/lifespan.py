@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 
 from toolkeep import __version__
 from toolkeep.context import AppContext
+from toolkeep.gateway.hosts import HostPolicy
 from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository
 from toolkeep.gateway.runtime import McpRuntime
@@ -32,7 +33,10 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
     runner = MeteredRunner(ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers))
     tools = StoreToolSource(repo.tools, runner, _no_secrets)
     sessions = DbSessionStore(ctx.db, reader, ctx.clock)
-    engine = McpEndpoint(tools, sessions, server_version=__version__)
+    hosts = HostPolicy(ctx.settings)
+    engine = McpEndpoint(
+        tools, sessions, server_version=__version__, allowed_origins=hosts.allows_origin
+    )
     usage = UsageRecorder(ctx.db, ctx.clock)
     flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval))
     runtime = McpRuntime(repo, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock)

@@ -143,3 +143,14 @@ async def send_oauth_not_enabled(send: Send, rid: str) -> None:
         "request_id": rid,
     }
     await _send(send, 404, body, [])
+
+
+async def send_host_not_allowed(send: Send, rid: str) -> None:
+    body = {
+        "error": "misdirected_request",
+        "error_code": "host_not_allowed",
+        "error_description": "This Host is not served here (DNS-rebinding protection). "
+        "Use the server's configured address, or add the name to TOOLKEEP_ALLOWED_HOSTS.",
+        "request_id": rid,
+    }
+    await _send(send, 421, body, [])
