@@ -73,3 +73,14 @@ def test_a_revoked_key_presented_again_is_audited_once_a_minute(
     flush(client)
     events = [e.event for e in ctx.servers.audit_trail(world.actor, "acme")]
     assert events.count("key.used_after_revoke") == 1
+
+
+def test_a_flood_of_identical_refusals_is_stored_as_one_counted_row(
+    client: TestClient, world: World, ctx: AppContext
+) -> None:
+    token = ctx.accounts.create_token("owner@example.com", "t").plaintext
+    for _ in range(25):
+        client.post("/s/acme/mcp", json=modern_call(), headers=modern_headers())
+    flush(client)
+    logs = client.get("/api/v1/servers/acme/logs", headers={"Authorization": f"Bearer {token}"})
+    assert [(e["http_status"], e["count"]) for e in logs.json()] == [(401, 25)]

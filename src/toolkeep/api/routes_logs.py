@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from toolkeep.api.deps import Ctx, CurrentActor
 from toolkeep.errors import InvalidInput
@@ -29,6 +29,7 @@ class LogOut(BaseModel):
     session_id: str | None
     kid: str | None
     client: str | None
+    count: int = Field(description="Identical refused requests aggregated into this row.")
 
 
 def _out(entry: TrafficEntry) -> LogOut:
@@ -46,6 +47,7 @@ def _out(entry: TrafficEntry) -> LogOut:
         session_id=entry.session_id,
         kid=entry.kid,
         client=entry.client,
+        count=entry.count,
     )
 
 

@@ -35,7 +35,7 @@ class Sealer:
         return _VERSION + nonce + self._aead.encrypt(nonce, plaintext.encode(), context.encode())
 
     def open(self, sealed: bytes, context: str) -> str:
-        if sealed[:1] != _VERSION:
+        if sealed[:1] != _VERSION or len(sealed) < 1 + 12 + 16:
             raise SealBroken("A stored value has an unknown format.")
         try:
             plain = self._aead.decrypt(sealed[1:13], sealed[13:], context.encode())

@@ -7,6 +7,8 @@ rejected without touching the database, and lets secret scanners confirm a leak.
 
 from __future__ import annotations
 
+import functools
+import re
 import secrets
 import zlib
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ Bodies: ``error`` (OAuth-style where one applies), ``error_code`` (stable),
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from datetime import datetime
@@ -62,8 +63,13 @@ _OUTCOMES: Final[dict[Outcome, tuple[str, str]]] = {
 }
 
 
+_PROCESS = secrets.token_hex(4)
+_SEQUENCE = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return "req_" + secrets.token_hex(8)
+    """Unique per request: a random per-process prefix and a counter (cheaper than urandom)."""
+    return f"req_{_PROCESS}{next(_SEQUENCE):08x}"
 
 
 def _iso(at: datetime | None) -> str:

@@ -149,7 +149,7 @@ class McpRuntime:
                 self.usage.revoked_key_used(server_id, sub, refusal.kid, ip, event)
         if server_id is not None:
             kid = refusal.kid if isinstance(refusal, Verdict) else None
-            self.usage.traffic(
+            self.usage.refused(
                 TrafficEntry(
                     at=self.clock(),
                     server_id=server_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import anyio.to_thread
@@ -42,6 +42,7 @@ class UsageRecorder:
         self.max_pending = max_pending
         self.dropped = 0
         self._traffic: list[TrafficEntry] = []
+        self._refusals: dict[tuple[object, ...], TrafficEntry] = {}
         self._uses: dict[str, _LastUse] = {}
         self._written: dict[str, datetime] = {}
         self._audits: list[AuditEvent] = []
@@ -53,6 +54,17 @@ class UsageRecorder:
             self.dropped += 1
             return
         self._traffic.append(entry)
+
+    def refused(self, entry: TrafficEntry) -> None:
+        """Count a refused request; identical refusals in one flush window share a row."""
+        key = (entry.server_id, entry.client_ip, entry.error_code, entry.kid, entry.http_status)
+        held = self._refusals.get(key)
+        if held is not None:
+            self._refusals[key] = replace(held, count=held.count + 1)
+        elif len(self._refusals) < self.max_pending:
+            self._refusals[key] = entry
+        else:
+            self.dropped += 1
 
     def key_used(
         self, kid: str, stored_last_used: datetime | None, ip: str | None, client: str | None
@@ -95,6 +107,8 @@ class UsageRecorder:
         """Write everything buffered so far (in a worker thread)."""
         async with self._flush_lock:
             traffic, self._traffic = self._traffic, []
+            traffic += self._refusals.values()
+            self._refusals = {}
             uses, self._uses = self._uses, {}
             audits, self._audits = self._audits, []
             if traffic or uses or audits:

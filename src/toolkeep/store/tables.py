@@ -170,5 +170,7 @@ traffic_log = Table(
     Column("session_id", String(64), nullable=True),
     Column("kid", String(16), nullable=True),
     Column("client", String(150), nullable=True),
+    # Refused requests are aggregated: one row per (client IP, reason) and flush window.
+    Column("count", Integer, nullable=False, default=1),
     Index(None, "server_id", "at"),
 )

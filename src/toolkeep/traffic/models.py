@@ -19,6 +19,7 @@ class TrafficEntry:
     session_id: str | None = None
     kid: str | None = None
     client: str | None = None
+    count: int = 1
     id: int | None = None
 
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.String(length=64), nullable=True),
         sa.Column("kid", sa.String(length=16), nullable=True),
         sa.Column("client", sa.String(length=150), nullable=True),
+        sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_log")),
     )
     with op.batch_alter_table("traffic_log", schema=None) as batch_op:
