@@ -19,6 +19,7 @@ from toolkeep.servers.service import ServerService
 from toolkeep.settings import Settings
 from toolkeep.store import migrate
 from toolkeep.store.database import Database
+from toolkeep.tools.service import ToolService
 
 log = logging.getLogger("toolkeep")
 
@@ -33,6 +34,7 @@ class AppContext:
     keys: KeyService
     servers: ServerService
     verifier: KeyVerifier
+    tools: ToolService
 
 
 def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppContext:
@@ -48,6 +50,7 @@ def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppCont
         keys=keys,
         servers=ServerService(db, keys, material.sealer, clock),
         verifier=KeyVerifier(db, material.peppers, clock),
+        tools=ToolService(db, clock),
     )
 
 

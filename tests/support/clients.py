@@ -381,6 +381,7 @@ def inspector_cli(
     timeout: float = 60,
     extra_args: Sequence[str] = (),
     home: Path | None = None,
+    wrap: Sequence[str] = (),
 ) -> InspectorRun:
     """Run MCP Inspector v2 ``--cli`` once against ``url`` over Streamable HTTP.
 
@@ -388,10 +389,12 @@ def inspector_cli(
     ``--stored-auth-only`` is always passed, so a 401 gives exit 3 ``auth_required`` at once
     instead of starting interactive OAuth (it is a no-op when the header is accepted).
     ``era`` is ``--protocol-era``: ``legacy`` (initialize handshake, the default for ad-hoc
-    URLs), ``modern`` (2026-07-28, stateless) or ``auto``.
+    URLs), ``modern`` (2026-07-28, stateless) or ``auto``. ``wrap``: an argv prefix the
+    command runs under (it must ``exec`` the rest), e.g. one that gives it its own
+    ``/etc/hosts`` (see ``tests/e2e/toolkeep_fixture.py``).
     """
     _require(INSPECTOR_LAUNCHER)
-    argv = [*node_cmd(), str(INSPECTOR_LAUNCHER), "--cli", url]
+    argv = [*wrap, *node_cmd(), str(INSPECTOR_LAUNCHER), "--cli", url]
     argv += ["--transport", "http", "--format", "json", "--protocol-era", era]
     argv += ["--stored-auth-only", "--method", method]
     if header is not None:
@@ -435,6 +438,7 @@ async def mcp_remote_session(
     protocol: Literal["legacy", "auto"] = "legacy",
     extra_args: Sequence[str] = (),
     home: Path | None = None,
+    wrap: Sequence[str] = (),
 ) -> AsyncIterator[ClientSession]:
     """Run mcp-remote as a stdio MCP server proxying ``url``; yield an initialized session.
 
@@ -447,7 +451,9 @@ async def mcp_remote_session(
     Everything inside the ``async with`` (start, handshake, your calls, shutdown) is bounded by
     ``anyio.fail_after(timeout)``. An ``ExceptionGroup`` holding one error (cancellations
     aside) is unwrapped to that error, as in :func:`python_client`. Any exception leaving the
-    block carries mcp-remote's stderr as a note (``exc.__notes__``).
+    block carries mcp-remote's stderr as a note (``exc.__notes__``). ``wrap``: an argv
+    prefix mcp-remote runs under (it must ``exec`` the rest, so the stdio client still
+    talks to, and stops, mcp-remote itself), as for :func:`inspector_cli`.
     """
     _require(MCP_REMOTE_PROXY)
     with _home(home) as home_dir:
@@ -460,10 +466,10 @@ async def mcp_remote_session(
         if _needs_allow_http(url):
             args.append("--allow-http")
         args += list(extra_args)
-        node, *node_prefix = node_cmd()
+        command, *prefix = [*wrap, *node_cmd()]
         params = StdioServerParameters(
-            command=node,
-            args=[*node_prefix, *args],
+            command=command,
+            args=[*prefix, *args],
             env={"HOME": str(home_dir), "NO_COLOR": "1"},
             cwd=home_dir,
         )
@@ -492,8 +498,11 @@ async def mcp_remote_session(
 # --------------------------------------------------------------------------- python SDK
 
 
-def _auth_headers(key: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"} if key is not None else {}
+def _auth_headers(key: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    headers = dict(extra or {})
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return headers
 
 
 @contextlib.asynccontextmanager
@@ -504,6 +513,7 @@ async def python_client(
     *,
     timeout: float = 30,
     terminate_on_close: bool = True,
+    headers: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Client]:
     """The ``mcp`` 2.3.0 high-level ``Client`` on Streamable HTTP with ``Bearer <key>``.
 
@@ -514,14 +524,18 @@ async def python_client(
     no handshake). The SDK's task groups wrap errors, even ones raised by your code in the
     block, in ``ExceptionGroup``; a group holding one error (cancellations aside) is
     unwrapped here to that error, chained to the group. Headers go on the httpx2 client
-    (``Client(url_string)`` cannot take headers). The whole block is bounded by
-    ``anyio.fail_after(timeout)``, and so is every HTTP request.
+    (``Client(url_string)`` cannot take headers); ``headers`` adds more, e.g. an explicit
+    ``Host`` (httpx sends it instead of the URL's, so a name that does not resolve can be
+    reached at 127.0.0.1). The whole block is bounded by ``anyio.fail_after(timeout)``, and
+    so is every HTTP request.
     """
     http_timeout = httpx2.Timeout(timeout)
     try:
         with anyio.fail_after(timeout):
             async with (
-                create_mcp_http_client(headers=_auth_headers(key), timeout=http_timeout) as http,
+                create_mcp_http_client(
+                    headers=_auth_headers(key, headers), timeout=http_timeout
+                ) as http,
                 Client(
                     streamable_http_client(
                         url, http_client=http, terminate_on_close=terminate_on_close
@@ -545,15 +559,18 @@ async def python_session(
     *,
     timeout: float = 30,
     terminate_on_close: bool = True,
+    headers: Mapping[str, str] | None = None,
 ) -> AsyncIterator[ClientSession]:
     """A raw legacy-era ``ClientSession`` (initialize handshake done) with ``Bearer <key>``;
     for tests that need session-level control (ping, the negotiated protocol version...).
-    Errors and bounds as for :func:`python_client`."""
+    Errors, bounds and ``headers`` as for :func:`python_client`."""
     http_timeout = httpx2.Timeout(timeout)
     try:
         with anyio.fail_after(timeout):
             async with (
-                create_mcp_http_client(headers=_auth_headers(key), timeout=http_timeout) as http,
+                create_mcp_http_client(
+                    headers=_auth_headers(key, headers), timeout=http_timeout
+                ) as http,
                 streamable_http_client(
                     url, http_client=http, terminate_on_close=terminate_on_close
                 ) as (read, write),

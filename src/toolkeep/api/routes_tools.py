@@ -95,8 +95,7 @@ class ToolOut(BaseModel):
 
 
 def get_tool_service(ctx: Ctx) -> ToolService:
-    service = getattr(ctx, "tools", None)
-    return service if isinstance(service, ToolService) else ToolService(ctx.db, ctx.clock)
+    return ctx.tools
 
 
 Tools = Annotated[ToolService, Depends(get_tool_service)]

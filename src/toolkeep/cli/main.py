@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from toolkeep.cli import db, keys, servers, tokens, users
+from toolkeep.cli import db, keys, servers, tokens, tools, users
+from toolkeep.cli.apply import apply
 from toolkeep.cli.runtime import Overrides
 from toolkeep.cli.serve import serve
 from toolkeep.errors import ToolkeepError
@@ -63,6 +64,8 @@ app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(servers.app, name="servers")
 app.add_typer(keys.app, name="keys")
+app.add_typer(tools.app, name="tools")
+app.command()(apply)
 
 
 def main() -> None:

@@ -47,23 +47,22 @@ def mint(prefix: str) -> Token:
     return Token(prefix=prefix, kid=kid, secret=secret)
 
 
+@functools.cache
+def _pattern(prefix: str) -> re.Pattern[str]:
+    b62 = "[0-9A-Za-z]"
+    kid, secret, crc = f"{b62}{{{KID_LEN}}}", f"{b62}{{{SECRET_LEN}}}", f"{b62}{{{CRC_LEN}}}"
+    return re.compile(f"{re.escape(prefix)}_({kid})_({secret})({crc})")
+
+
 def parse(prefix: str, value: str) -> Token | None:
     """The token if ``value`` is well formed with a valid checksum, else ``None``."""
-    head = prefix + "_"
-    expected = len(head) + KID_LEN + 1 + SECRET_LEN + CRC_LEN
-    if len(value) != expected or not value.startswith(head):
+    match = _pattern(prefix).fullmatch(value)
+    if match is None:
         return None
-    kid_end = len(head) + KID_LEN
-    if value[kid_end] != "_":
+    kid, secret, crc = match.groups()
+    if base62.decode(crc) != zlib.crc32(value[:-CRC_LEN].encode()):
         return None
-    kid = value[len(head) : kid_end]
-    tail = value[kid_end + 1 :]
-    if not (base62.is_base62(kid) and base62.is_base62(tail)):
-        return None
-    body, crc = value[:-CRC_LEN], tail[SECRET_LEN:]
-    if base62.decode(crc) != zlib.crc32(body.encode()):
-        return None
-    return Token(prefix=prefix, kid=kid, secret=tail[:SECRET_LEN])
+    return Token(prefix=prefix, kid=kid, secret=secret)
 
 
 def mask(prefix: str, kid: str, last4: str) -> str:

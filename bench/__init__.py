@@ -1,0 +1,1 @@
+"""Toolkeep benchmark harness: ``python -m bench`` (see ``docs/performance.md``)."""

@@ -1,0 +1,162 @@
+"""The requests each scenario sends, and the one-request probes that check them first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import httpx
+
+from bench.targets import Form
+
+MODERN = "2026-07-28"
+LEGACY = "2025-11-25"
+
+_BASE_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequest:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    request: HttpRequest
+    expected_status: int
+    form: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    form: Form
+    status: int | None
+    content_type: str
+    snippet: str
+    ok: bool
+
+    def describe(self) -> str:
+        status = self.status if self.status is not None else "no answer"
+        return f"{self.form:<6} {MODERN if self.form == 'modern' else LEGACY}: {status} " + (
+            f"{self.content_type} {self.snippet}"
+        )
+
+
+def _auth(key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def _dumps(obj: object) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def tools_list(form: Form, key: str | None) -> HttpRequest:
+    """One stateless tools/list: no session, no initialize."""
+    if form == "modern":
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"_meta": meta}}
+        headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list"}
+    else:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+        headers = {"MCP-Protocol-Version": LEGACY}
+    return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
+
+
+def tools_call(form: Form, key: str | None) -> HttpRequest:
+    """One stateless tools/call of ``add(2, 3)`` (opt-in scenario)."""
+    params: dict[str, object] = {"name": "add", "arguments": {"a": 2, "b": 3}}
+    if form == "modern":
+        params["_meta"] = {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
+        headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": "add"}
+    else:
+        headers = {"MCP-Protocol-Version": LEGACY}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
+    return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
+
+
+def initialize(key: str | None) -> HttpRequest:
+    params = {
+        "protocolVersion": LEGACY,
+        "capabilities": {},
+        "clientInfo": {"name": "toolkeep-bench", "version": "1.0"},
+    }
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}
+    return HttpRequest(headers={**_BASE_HEADERS, **_auth(key)}, body=_dumps(body))
+
+
+def build(name: str, form: Form, key: str | None, *, auth_enforced: bool) -> Scenario:
+    if name == "tools_list":
+        return Scenario(name, tools_list(form, key), 200, form)
+    if name == "unauthorized":
+        # The tools_list request without Authorization; the floor app answers it 200.
+        return Scenario(name, tools_list(form, None), 401 if auth_enforced else 200, form)
+    if name == "initialize":
+        return Scenario(name, initialize(key), 200, "legacy")
+    if name == "tools_call":
+        return Scenario(name, tools_call(form, key), 200, form)
+    raise ValueError(f"unknown scenario {name!r}")
+
+
+def send(client: httpx.Client, url: str, request: HttpRequest) -> httpx.Response:
+    return client.post(url, headers=request.headers, content=request.body)
+
+
+def probe_tools_list(
+    client: httpx.Client, url: str, key: str | None, forms: tuple[Form, ...]
+) -> list[ProbeResult]:
+    """Send one tools/list in each form; ``ok`` when the answer is 200 with a JSON-RPC result."""
+    results = []
+    for form in forms:
+        try:
+            response = send(client, url, tools_list(form, key))
+        except httpx.HTTPError as exc:
+            results.append(ProbeResult(form, None, "", repr(exc), False))
+            continue
+        ok = response.status_code == 200 and _has_result(response)
+        snippet = response.text[:160].replace("\n", " ")
+        content_type = response.headers.get("content-type", "")
+        results.append(ProbeResult(form, response.status_code, content_type, snippet, ok))
+    return results
+
+
+def _payload(response: httpx.Response) -> object:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        data = [line[5:] for line in text.splitlines() if line.startswith("data:")]
+        text = data[-1] if data else ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _has_result(response: httpx.Response) -> bool:
+    payload = _payload(response)
+    return isinstance(payload, dict) and "result" in payload
+
+
+def check_answer(scenario: Scenario, response: httpx.Response, *, floor: bool) -> str | None:
+    """Why ``response`` is not the answer ``scenario`` should measure, or None if it is."""
+    snippet = response.text[:160].replace("\n", " ")
+    if response.status_code != scenario.expected_status:
+        return f"expected HTTP {scenario.expected_status}, got {response.status_code}: {snippet}"
+    if floor or scenario.expected_status != 200:
+        return None
+    payload = _payload(response)
+    result = payload.get("result") if isinstance(payload, dict) else None
+    if not isinstance(result, dict):
+        return f"HTTP 200 but no JSON-RPC result: {snippet}"
+    if scenario.name == "tools_call" and result.get("isError"):
+        return f"HTTP 200 but the tool call failed (isError): {snippet}"
+    return None

@@ -1,0 +1,1 @@
+"""Running tool code: the runner interface, the QuickJS engine driver, result mapping."""

@@ -1,0 +1,1 @@
+"""Tools of a hosted server: name, description, parameters and JavaScript code."""
