@@ -33,12 +33,16 @@ class HostPolicy:
             names |= LOOPBACK
         self.names = frozenset(names)
         self.suffix = "." + settings.base_domain if settings.base_domain else None
+        self._seen: set[str] = set()
 
     def allows_host(self, authority: str) -> bool:
-        if self.any:
+        if self.any or authority in self._seen:
             return True
         name = _hostname(authority)
-        return name in self.names or bool(self.suffix and name.endswith(self.suffix))
+        allowed = name in self.names or bool(self.suffix and name.endswith(self.suffix))
+        if allowed and len(self._seen) < 1024:
+            self._seen.add(authority)  # remember exact allowed spellings; refusals stay uncached
+        return allowed
 
     def allows_origin(self, origin: str, scope: Any) -> bool:
         """Browser Origins must name an allowed host too (``null`` never does)."""

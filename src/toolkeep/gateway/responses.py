@@ -6,9 +6,11 @@ Bodies: ``error`` (OAuth-style where one applies), ``error_code`` (stable),
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -76,13 +78,31 @@ def _iso(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else ""
 
 
-async def _send(send: Send, status: int, body: dict[str, Any], headers: list[Any]) -> None:
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    rid = str(body.get("request_id", "")).encode()
-    all_headers = [*_BASE_HEADERS, (b"request-id", rid), *headers]
-    all_headers.append((b"content-length", str(len(payload)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": all_headers})
-    await send({"type": "http.response.body", "body": payload})
+_MARK = "\u0000request-id\u0000"
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A response rendered once; only the request id differs between sends."""
+
+    status: int
+    head: bytes
+    tail: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+
+    async def send(self, send: Send, rid: str) -> None:
+        rid_bytes = rid.encode()
+        payload = self.head + rid_bytes + self.tail
+        headers = [*self.headers, (b"request-id", rid_bytes)]
+        headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _prepare(status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> _Prepared:
+    body["request_id"] = _MARK
+    head, _, tail = json.dumps(body, separators=(",", ":")).partition(json.dumps(_MARK)[1:-1])
+    return _Prepared(status, head.encode(), tail.encode(), (*_BASE_HEADERS, *headers))
 
 
 def _challenge(realm: str, error: str | None = None, description: str | None = None) -> bytes:
@@ -94,17 +114,17 @@ def _challenge(realm: str, error: str | None = None, description: str | None = N
     return ", ".join(parts).encode()
 
 
-async def send_problem(send: Send, realm: str, problem: Problem, rid: str) -> None:
+@functools.lru_cache(maxsize=4096)
+def _problem(realm: str, problem: Problem) -> _Prepared:
     status, error, description = _PROBLEMS[problem]
     code = "credentials_missing" if problem is Problem.NO_SCHEME else problem.value
     body: dict[str, Any] = {"error": error or "unauthorized", "error_code": code}
-    body.update(error_description=description, docs_url=DOCS, request_id=rid)
+    body.update(error_description=description, docs_url=DOCS)
     header_text = "Send the API key only in the Authorization header" if error else None
-    challenge = _challenge(realm, error, header_text)
-    await _send(send, status, body, [(b"www-authenticate", challenge)])
+    return _prepare(status, body, [(b"www-authenticate", _challenge(realm, error, header_text))])
 
 
-async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> None:
+def _rejection(realm: str, verdict: Verdict) -> _Prepared:
     short, long = _OUTCOMES[verdict.outcome]
     at = _iso(verdict.at)
     body: dict[str, Any] = {"error": "invalid_token", "error_code": verdict.outcome.value}
@@ -113,50 +133,85 @@ async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> 
         body.update(key_id=verdict.kid, revoked_at=at, revoke_reason=verdict.reason)
     elif verdict.outcome is Outcome.EXPIRED:
         body.update(key_id=verdict.kid, expired_at=at)
-    body.update(docs_url=DOCS, request_id=rid)
+    body.update(docs_url=DOCS)
     challenge = _challenge(realm, "invalid_token", short)
-    await _send(send, 401, body, [(b"www-authenticate", challenge)])
+    return _prepare(401, body, [(b"www-authenticate", challenge)])
 
 
-async def send_unavailable(send: Send, rid: str) -> None:
-    body = {
+_plain_rejection = functools.lru_cache(maxsize=4096)(_rejection)
+
+
+async def send_problem(send: Send, realm: str, problem: Problem, rid: str) -> None:
+    await _problem(realm, problem).send(send, rid)
+
+
+async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> None:
+    """Malformed and invalid are the same bytes every time (and for every such key)."""
+    if verdict.kid is None:
+        await _plain_rejection(realm, verdict).send(send, rid)
+    else:
+        await _rejection(realm, verdict).send(send, rid)
+
+
+_UNAVAILABLE = _prepare(
+    503,
+    {
         "error": "temporarily_unavailable",
         "error_code": "auth_unavailable",
         "error_description": "Authentication is temporarily unavailable; your key was not "
         "rejected. Retry shortly.",
-        "request_id": rid,
-    }
-    await _send(send, 503, body, [(b"retry-after", b"5")])
+    },
+    [(b"retry-after", b"5")],
+)
 
 
-async def send_server_not_found(send: Send, rid: str) -> None:
-    body = {
+async def send_unavailable(send: Send, rid: str) -> None:
+    await _UNAVAILABLE.send(send, rid)
+
+
+_SERVER_NOT_FOUND = _prepare(
+    404,
+    {
         "error": "not_found",
         "error_code": "server_not_found",
         "error_description": "No MCP server at this address. Check the URL you were given.",
-        "request_id": rid,
-    }
-    await _send(send, 404, body, [])
+    },
+    [],
+)
 
 
-async def send_oauth_not_enabled(send: Send, rid: str) -> None:
-    body = {
+async def send_server_not_found(send: Send, rid: str) -> None:
+    await _SERVER_NOT_FOUND.send(send, rid)
+
+
+_OAUTH_NOT_ENABLED = _prepare(
+    404,
+    {
         "error": "not_found",
         "error_code": "oauth_not_enabled",
         "error_description": "This MCP server does not use OAuth. Authenticate with an API "
         "key: 'Authorization: Bearer tk_...'.",
         "docs_url": DOCS,
-        "request_id": rid,
-    }
-    await _send(send, 404, body, [])
+    },
+    [],
+)
 
 
-async def send_host_not_allowed(send: Send, rid: str) -> None:
-    body = {
+async def send_oauth_not_enabled(send: Send, rid: str) -> None:
+    await _OAUTH_NOT_ENABLED.send(send, rid)
+
+
+_HOST_NOT_ALLOWED = _prepare(
+    421,
+    {
         "error": "misdirected_request",
         "error_code": "host_not_allowed",
         "error_description": "This Host is not served here (DNS-rebinding protection). "
         "Use the server's configured address, or add the name to TOOLKEEP_ALLOWED_HOSTS.",
-        "request_id": rid,
-    }
-    await _send(send, 421, body, [])
+    },
+    [],
+)
+
+
+async def send_host_not_allowed(send: Send, rid: str) -> None:
+    await _HOST_NOT_ALLOWED.send(send, rid)

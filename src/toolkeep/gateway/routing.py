@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -11,6 +12,7 @@ OAUTH_PREFIXES: Final = (
     "/.well-known/openid-configuration",
 )
 OAUTH_ENDPOINTS: Final = frozenset({"/register", "/authorize", "/token"})
+_SUBDOMAIN: Final = re.compile(r"[a-z0-9-]{1,63}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,8 @@ def route(scope: dict[str, Any] | Any, base_domain: str | None) -> McpTarget | s
 
 
 def _mcp_path(subdomain: str, rest: str) -> McpTarget | str | None:
+    if not _SUBDOMAIN.fullmatch(subdomain):
+        return None  # no server can have this name; it must not reach a header either
     if rest in ("/mcp", "/mcp/"):
         return McpTarget(subdomain, None)
     if rest.startswith("/mcp/"):

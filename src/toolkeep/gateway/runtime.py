@@ -149,17 +149,7 @@ class McpRuntime:
                 self.usage.revoked_key_used(server_id, sub, refusal.kid, ip, event)
         if server_id is not None:
             kid = refusal.kid if isinstance(refusal, Verdict) else None
-            self.usage.refused(
-                TrafficEntry(
-                    at=self.clock(),
-                    server_id=server_id,
-                    http_status=status,
-                    error_code=code,
-                    duration_ms=_ms(started),
-                    client_ip=ip,
-                    kid=kid,
-                )
-            )
+            self.usage.refused(server_id, ip, code, kid, status, _ms(started))
 
     def _record(
         self, exchange: Exchange | None, admitted: _Admitted, ip: str | None, started: float

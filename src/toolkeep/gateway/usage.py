@@ -12,6 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import update
@@ -42,7 +43,7 @@ class UsageRecorder:
         self.max_pending = max_pending
         self.dropped = 0
         self._traffic: list[TrafficEntry] = []
-        self._refusals: dict[tuple[object, ...], TrafficEntry] = {}
+        self._refusals: dict[tuple[object, ...], list[Any]] = {}  # key -> [entry, count]
         self._uses: dict[str, _LastUse] = {}
         self._written: dict[str, datetime] = {}
         self._audits: list[AuditEvent] = []
@@ -55,14 +56,31 @@ class UsageRecorder:
             return
         self._traffic.append(entry)
 
-    def refused(self, entry: TrafficEntry) -> None:
+    def refused(
+        self,
+        server_id: uuid.UUID,
+        ip: str | None,
+        error_code: str,
+        kid: str | None,
+        status: int,
+        duration_ms: float,
+    ) -> None:
         """Count a refused request; identical refusals in one flush window share a row."""
-        key = (entry.server_id, entry.client_ip, entry.error_code, entry.kid, entry.http_status)
+        key = (server_id, ip, error_code, kid, status)
         held = self._refusals.get(key)
         if held is not None:
-            self._refusals[key] = replace(held, count=held.count + 1)
+            held[1] += 1
         elif len(self._refusals) < self.max_pending:
-            self._refusals[key] = entry
+            entry = TrafficEntry(
+                at=self.clock(),
+                server_id=server_id,
+                http_status=status,
+                duration_ms=duration_ms,
+                error_code=error_code,
+                client_ip=ip,
+                kid=kid,
+            )
+            self._refusals[key] = [entry, 1]
         else:
             self.dropped += 1
 
@@ -107,7 +125,7 @@ class UsageRecorder:
         """Write everything buffered so far (in a worker thread)."""
         async with self._flush_lock:
             traffic, self._traffic = self._traffic, []
-            traffic += self._refusals.values()
+            traffic += [replace(entry, count=n) for entry, n in self._refusals.values()]
             self._refusals = {}
             uses, self._uses = self._uses, {}
             audits, self._audits = self._audits, []
