@@ -14,6 +14,7 @@ from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository
 from toolkeep.gateway.runtime import McpRuntime
 from toolkeep.gateway.sessions import DbSessionStore
+from toolkeep.gateway.toolcache import ToolCache
 from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.mcp import McpEndpoint
 from toolkeep.sandbox.catalog import StoreToolSource
@@ -31,7 +32,8 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
     reader = FastReader(ctx.db.url)
     repo = GatewayRepository(reader)
     runner = MeteredRunner(ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers))
-    tools = StoreToolSource(repo.tools, runner, _no_secrets)
+    cache = ToolCache(repo)
+    tools = StoreToolSource(cache.load, runner, _no_secrets)
     sessions = DbSessionStore(ctx.db, reader, ctx.clock)
     hosts = HostPolicy(ctx.settings)
     engine = McpEndpoint(
@@ -39,7 +41,9 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
     )
     usage = UsageRecorder(ctx.db, ctx.clock)
     flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval))
-    runtime = McpRuntime(repo, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock)
+    runtime = McpRuntime(
+        repo, cache, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock
+    )
     runtime.runner = runner
     try:
         yield runtime

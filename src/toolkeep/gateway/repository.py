@@ -14,7 +14,7 @@ from toolkeep.store.fastread import FastReader
 from toolkeep.tools.models import Parameter, Tool
 
 _SERVER_AND_KEY = """
-SELECT s.id, s.name, s.security_mode, s.unlisted_secret,
+SELECT s.id, s.name, s.security_mode, s.unlisted_secret, s.tools_version,
        k.server_id, k.digest, k.pepper_version, k.revoked_at, k.revoke_reason, k.expires_at,
        k.last_used_at
 FROM servers s LEFT OUTER JOIN api_keys k ON k.kid = {p}
@@ -22,8 +22,10 @@ WHERE s.subdomain = {p}
 """
 
 _TOOLS = """
-SELECT id, name, description, parameters, code, created_at, updated_at
-FROM tools WHERE server_id = {p}
+SELECT s.tools_version, t.id, t.name, t.description, t.parameters, t.code, t.created_at,
+       t.updated_at
+FROM servers s LEFT OUTER JOIN tools t ON t.server_id = s.id
+WHERE s.id = {p}
 """
 
 
@@ -34,6 +36,7 @@ class HostedServer:
     subdomain: str
     security_mode: SecurityMode
     unlisted_secret: bytes | None
+    tools_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,35 +64,38 @@ class GatewayRepository:
             subdomain,
             SecurityMode(row[2]),
             bytes(row[3]) if row[3] is not None else None,
+            int(row[4]),
         )
-        if row[5] is None:
+        if row[6] is None:
             return server, None
         creds = KeyCredentials(
-            server_id=r.uuid(row[4]),
-            digest=bytes(row[5]),
-            pepper_version=int(row[6]),
-            revoked_at=r.datetime(row[7]),
-            revoke_reason=row[8],
-            expires_at=r.datetime(row[9]),
+            server_id=r.uuid(row[5]),
+            digest=bytes(row[6]),
+            pepper_version=int(row[7]),
+            revoked_at=r.datetime(row[8]),
+            revoke_reason=row[9],
+            expires_at=r.datetime(row[10]),
         )
-        return server, KeyState(creds, r.datetime(row[10]))
+        return server, KeyState(creds, r.datetime(row[11]))
 
-    def tools(self, server_id: uuid.UUID) -> list[Tool]:
-        """Every tool of the server, code included (a call needs it; lists are small)."""
+    def tools(self, server_id: uuid.UUID) -> tuple[int, list[Tool]]:
+        """The server's ``tools_version`` and every tool, read in one consistent statement."""
         r = self.reader
         rows = r.fetchall(self._tools, (r.uuid_param(server_id),))
-        return [
+        version = int(rows[0][0]) if rows else -1
+        return version, [
             Tool(
-                id=r.uuid(row[0]),
+                id=r.uuid(row[1]),
                 server_id=server_id,
-                name=row[1],
-                description=row[2],
-                parameters=tuple(Parameter.from_json(p) for p in _json(row[3])),
-                code=row[4],
-                created_at=_required(r.datetime(row[5])),
-                updated_at=_required(r.datetime(row[6])),
+                name=row[2],
+                description=row[3],
+                parameters=tuple(Parameter.from_json(p) for p in _json(row[4])),
+                code=row[5],
+                created_at=_required(r.datetime(row[6])),
+                updated_at=_required(r.datetime(row[7])),
             )
             for row in rows
+            if row[1] is not None
         ]
 
 

@@ -19,6 +19,7 @@ from toolkeep.gateway.hints import LockedServers
 from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository, HostedServer, KeyState
 from toolkeep.gateway.routing import McpTarget
+from toolkeep.gateway.toolcache import ToolCache
 from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.keys.verifier import MALFORMED, Outcome, Verdict, judge, parse_key
 from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestContext
@@ -40,6 +41,7 @@ class McpRuntime:
     def __init__(
         self,
         repo: GatewayRepository,
+        tools: ToolCache,
         engine: McpEndpoint,
         usage: UsageRecorder,
         peppers: Peppers,
@@ -47,6 +49,7 @@ class McpRuntime:
         clock: Clock,
     ) -> None:
         self.repo = repo
+        self.tools = tools
         self.engine = engine
         self.usage = usage
         self.peppers = peppers
@@ -90,6 +93,7 @@ class McpRuntime:
         if server is None or not self._path_matches(server, target.secret):
             await responses.send_server_not_found(send, rid)
             return None
+        self.tools.note(server.id, server.tools_version)
         locked = server.security_mode is SecurityMode.API_KEY
         self.locked.saw(sub, server.id, locked)
         if not locked:

@@ -23,6 +23,7 @@ class Server:
     created_at: datetime
     updated_at: datetime
     unlisted_secret: bytes | None = None  # sealed; opened only by the service
+    tools_version: int = 0
 
     def __repr__(self) -> str:
         return f"Server(subdomain={self.subdomain!r}, mode={self.security_mode.value})"

@@ -72,6 +72,8 @@ servers = Table(
     Column("description", Text, nullable=False, default=""),
     Column("security_mode", String(16), nullable=False),
     Column("unlisted_secret", LargeBinary, nullable=True),  # AES-GCM sealed
+    # Moves on every change to the server's tools (lets replicas cache them safely).
+    Column("tools_version", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index(None, "owner_id"),

@@ -5,10 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    ScalarSelect,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from toolkeep.store.tables import tools
+from toolkeep.store.tables import servers, tools
 from toolkeep.tools.errors import ToolNameTaken
 from toolkeep.tools.models import Parameter, Tool
 
@@ -35,6 +45,7 @@ class ToolRepository:
                 self.conn.execute(insert(tools).values(**values))
         except IntegrityError:
             raise ToolNameTaken(tool.name) from None
+        self._bump(servers.c.id == tool.server_id)
 
     def get(self, server_id: uuid.UUID, name: str) -> Tool | None:
         row = self.conn.execute(
@@ -62,6 +73,18 @@ class ToolRepository:
             if name is None:
                 raise
             raise ToolNameTaken(name) from None
+        self._bump(servers.c.id == _server_of(tool_id))
 
     def delete(self, tool_id: uuid.UUID) -> None:
+        self._bump(servers.c.id == _server_of(tool_id))
         self.conn.execute(delete(tools).where(tools.c.id == tool_id))
+
+    def _bump(self, where: ColumnElement[bool]) -> None:
+        """Every change to a server's tools moves its ``tools_version``, in the same
+        transaction, so replicas that cache tools see the change on their next request."""
+        version = servers.c.tools_version
+        self.conn.execute(update(servers).where(where).values(tools_version=version + 1))
+
+
+def _server_of(tool_id: uuid.UUID) -> ScalarSelect[Any]:
+    return select(tools.c.server_id).where(tools.c.id == tool_id).scalar_subquery()

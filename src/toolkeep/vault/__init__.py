@@ -1,0 +1,1 @@
+"""Server secrets: sealed at rest, write-only through every interface, redacted from logs."""
