@@ -8,6 +8,7 @@ Repositories own the SQL; this module only runs it and converts column values.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 import uuid as uuidlib
@@ -89,7 +90,7 @@ class FastReader:
     # Column conversions: SQLite keeps UUIDs as 32 hex chars and datetimes as naive text.
 
     def uuid(self, value: Any) -> uuidlib.UUID:
-        return value if isinstance(value, uuidlib.UUID) else uuidlib.UUID(hex=value)
+        return value if isinstance(value, uuidlib.UUID) else _uuid_from_hex(value)
 
     def uuid_param(self, value: uuidlib.UUID) -> Any:
         return value.hex if self.dialect == "sqlite" else value
@@ -98,6 +99,17 @@ class FastReader:
         if value is None:
             return None
         if isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            return _utc_from_text(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The same few ids and timestamps come back on every request: parse each once.
+@functools.lru_cache(maxsize=65536)
+def _uuid_from_hex(text: str) -> uuidlib.UUID:
+    return uuidlib.UUID(hex=text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _utc_from_text(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
