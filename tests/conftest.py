@@ -84,3 +84,13 @@ def client(settings: Settings, clock: ManualClock, ctx: AppContext) -> Iterator[
     """The real ASGI app (lifespan included) over the same database as ``ctx``."""
     with TestClient(create_app(settings, clock=clock)) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's TOOLKEEP_* variables (key files, database) must never reach a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TOOLKEEP_") and name != "TOOLKEEP_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)

@@ -134,3 +134,17 @@ def test_a_foreign_browser_origin_is_refused_with_403(client: TestClient, world:
     same = modern_headers(key=world.key) | {"Origin": "http://testserver"}
     assert client.post("/s/acme/mcp", json=modern_call(), headers=same).status_code == 200
     assert tool_runs(client) == 1
+
+
+def test_a_key_whose_pepper_is_not_loaded_here_is_a_503_not_a_401(
+    client: TestClient, world: World, ctx: AppContext
+) -> None:
+    from sqlalchemy import update
+
+    from toolkeep.store.tables import api_keys
+
+    with ctx.db.transaction() as conn:  # as if minted by a replica with a newer pepper
+        conn.execute(update(api_keys).values(pepper_version=9))
+    response = client.post("/s/acme/mcp", json=modern_call(), headers=modern_headers(key=world.key))
+    assert response.status_code == 503
+    assert response.json()["error_code"] == "auth_unavailable"

@@ -54,15 +54,43 @@ def postgres_server() -> Iterator[str]:
     if as_postgres:
         shutil.chown(root, "postgres", "postgres")
     try:
-        _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-              "--no-sync", "-E", "UTF8"], as_postgres)
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            as_postgres,
+        )
         options = f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _run([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
-              "-l", str(root / "log"), "start"], as_postgres)
+        _run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                str(root / "log"),
+                "start",
+            ],
+            as_postgres,
+        )
         try:
             yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         finally:
-            _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                 as_postgres)
+            _run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                as_postgres,
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -38,6 +38,8 @@ def serve(
     with operate(cli) as ctx:  # migrates when auto_migrate, as the app would
         users = ctx.accounts.count_users()
     overrides = current_overrides(cli)
+    if "base_url" not in settings.model_fields_set:  # follow --host/--port unless configured
+        settings.base_url = os.environ["TOOLKEEP_BASE_URL"] = f"http://{_url_host(host)}:{port}"
     _announce(settings, host, port, users, overrides)
     _export_overrides(overrides)  # each worker's factory builds its own Settings()
     uvicorn.run(
@@ -50,6 +52,7 @@ def serve(
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
         http="httptools",
         log_level=settings.log_level.lower(),
+        access_log=False,  # the traffic log records requests; no per-request INFO lines
     )
 
 

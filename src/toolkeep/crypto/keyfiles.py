@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +45,17 @@ def _read_or_create(path: Path, generate: Callable[[], str], what: str) -> str:
 
 
 def _create(path: Path, text: str) -> None:
+    """Write a temp file, then link it into place: readers never see a partial file, and
+    when two processes start at once the first link wins and the other reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another process created it first; read theirs
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        with contextlib.suppress(FileExistsError):  # another process won; read theirs
+            os.link(temp, path)
+    finally:
+        os.unlink(temp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from toolkeep.clock import Clock
 from toolkeep.crypto.peppers import Peppers
 from toolkeep.crypto.sealing import Sealer
 from toolkeep.crypto.tokens import Token
-from toolkeep.errors import Unavailable
+from toolkeep.errors import ConfigurationError, Unavailable
 from toolkeep.gateway import responses
 from toolkeep.gateway.credentials import Problem, extract, strip_authorization
 from toolkeep.gateway.hints import LockedServers
@@ -28,6 +29,7 @@ from toolkeep.servers.models import SecurityMode
 from toolkeep.traffic.models import TrafficEntry
 
 Refusal = Problem | Verdict
+log = logging.getLogger("toolkeep.gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,12 @@ class McpRuntime:
         self.locked.saw(sub, server.id, locked)
         if not locked:
             return _Admitted(server, None, None)
-        refusal = found.problem or self._verdict(server.id, token, state)
+        try:
+            refusal = found.problem or self._verdict(server.id, token, state)
+        except ConfigurationError as exc:  # e.g. a key minted with a pepper not loaded here
+            log.error("cannot verify a key for %s: %s", sub, exc.message)
+            await responses.send_unavailable(send, rid)
+            return None
         if isinstance(refusal, Verdict) and refusal.outcome is Outcome.VALID:
             return _Admitted(server, refusal.kid, state.last_used_at if state else None)
         await self._refuse(send, sub, server.id, refusal, rid, ip, started)
