@@ -67,7 +67,7 @@ class Verdict:
     wrapper: str | None = None
 
     def describe(self) -> str:
-        article = "an" if self.address_class.value[0] in "aeiou" else "a"
+        article = "an" if self.address_class is AddressClass.UNSPECIFIED else "a"
         text = f"{article} {self.address_class.value} address"
         return f"{text} (inside {self.wrapper})" if self.wrapper else text
 

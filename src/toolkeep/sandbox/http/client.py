@@ -170,7 +170,7 @@ async def _follow(transport: GuardedTransport, hop: _Hop, policy: HttpPolicy) ->
                 raise HttpError(
                     HttpErrorCode.TOO_MANY_REDIRECTS,
                     f"Stopped after {policy.max_redirects} redirects (the limit); "
-                    "the last one pointed elsewhere again",
+                    "the server kept redirecting",
                 )
             hop = _redirected(hop, response.status_code, location, origin)
             redirects += 1

@@ -14,7 +14,6 @@ from toolkeep.sandbox.http.errors import HttpError, HttpErrorCode
 
 PIECE = 64 * 1024
 MAX_ENCODINGS = 3
-SUPPORTED = ("gzip", "deflate")
 ACCEPT_ENCODING = "gzip, deflate"
 
 

@@ -66,8 +66,6 @@ def _reason(exc: BaseException) -> str:
     for cause in _causes(exc):
         if isinstance(cause, OSError) and cause.errno in _ERRNO_TEXT:
             return _ERRNO_TEXT[cause.errno]
-        if isinstance(cause, OSError) and "Connect call failed" in str(cause):
-            return "connection refused"
     return "connection failed"
 
 

@@ -1,0 +1,1 @@
+"""Tests of sdk.http: the SSRF guard, redirects, limits and TLS."""
