@@ -33,7 +33,8 @@ def test_the_defaults_serve_locally_from_a_toolkeep_directory() -> None:
     assert settings.log_level == "info"
     assert settings.auto_migrate is True
     assert settings.allowed_hosts == []
-    assert settings.tool_workers == 2
+    assert settings.tool_workers is None
+    assert settings.http_allow_networks == []
     assert settings.usage_flush_interval == 1.0
 
 

@@ -20,6 +20,7 @@ from toolkeep.settings import Settings
 from toolkeep.store import migrate
 from toolkeep.store.database import Database
 from toolkeep.tools.service import ToolService
+from toolkeep.vault.service import VaultService
 
 log = logging.getLogger("toolkeep")
 
@@ -35,6 +36,7 @@ class AppContext:
     servers: ServerService
     verifier: KeyVerifier
     tools: ToolService
+    vault: VaultService
 
 
 def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppContext:
@@ -51,6 +53,7 @@ def build_context(settings: Settings, *, clock: Clock = system_clock) -> AppCont
         servers=ServerService(db, keys, material.sealer, clock),
         verifier=KeyVerifier(db, material.peppers, clock),
         tools=ToolService(db, clock),
+        vault=VaultService(db, material.sealer, clock),
     )
 
 

@@ -59,8 +59,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="Port `toolkeep serve` binds.")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes for serve.")
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
-    tool_workers: int = Field(
-        default=2, ge=1, le=64, description="Tool calls that may run at the same time."
+    tool_workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Sandbox worker processes, i.e. tool calls at the same time (default: CPUs).",
+    )
+    http_allow_networks: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Networks (CIDR) that tool code may reach with sdk.http although they are "
+            "private/loopback, e.g. an internal API. JSON list in the env var. Default: none."
+        ),
     )
     usage_flush_interval: float = Field(
         default=1.0,

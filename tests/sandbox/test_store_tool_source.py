@@ -13,6 +13,7 @@ from toolkeep.actors import Actor
 from toolkeep.context import AppContext
 from toolkeep.mcp.ports import RequestContext, ToolCallOutcome, ToolDescriptor
 from toolkeep.sandbox.catalog import StoreToolSource
+from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.sandbox.inprocess import ThreadedQuickJsRunner
 from toolkeep.sandbox.runner import ToolInvocation, ToolRunResult
 from toolkeep.servers.models import SecurityMode
@@ -97,7 +98,7 @@ def stored(ctx: AppContext, anyio_backend: str) -> Stored:
 
 
 def source(stored: Stored, runner: ThreadedQuickJsRunner | SpyRunner) -> StoreToolSource:
-    return StoreToolSource(stored.load_tools, runner, stored.load_env)
+    return StoreToolSource(stored.load_tools, ToolExecutor(runner, stored.load_env))
 
 
 async def test_stored_tools_are_listed_with_their_json_schema(
@@ -170,9 +171,8 @@ async def test_the_invocation_carries_the_checked_arguments_and_the_limits(
     stored: Stored,
 ) -> None:
     spy = SpyRunner()
-    tools = StoreToolSource(
-        stored.load_tools, spy, stored.load_env, timeout_s=5.0, memory_limit_bytes=1 << 24
-    )
+    executor = ToolExecutor(spy, stored.load_env, timeout_s=5.0, memory_limit_bytes=1 << 24)
+    tools = StoreToolSource(stored.load_tools, executor)
     await tools.call_tool(stored.request(), "get_weather", {"city": "Oslo"})
     (call,) = spy.calls
     assert (call.server_id, call.tool_name, call.arguments) == (
@@ -207,7 +207,7 @@ async def test_a_timeout_is_an_error_result_recorded_as_504(
     stored.service.update(
         stored.actor, "acme-weather", "greet", ToolChanges(code="while (true) {}")
     )
-    tools = StoreToolSource(stored.load_tools, runner, stored.load_env, timeout_s=0.3)
+    tools = StoreToolSource(stored.load_tools, ToolExecutor(runner, stored.load_env, timeout_s=0.3))
     outcome = await tools.call_tool(stored.request(), "greet", {"name": "Bo"})
     assert outcome == ToolCallOutcome(
         content=[{"type": "text", "text": "Tool timed out after 0.3 s"}], is_error=True, status=504

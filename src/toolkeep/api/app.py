@@ -7,7 +7,14 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from toolkeep import __version__
-from toolkeep.api import routes_keys, routes_logs, routes_servers, routes_tools
+from toolkeep.api import (
+    routes_keys,
+    routes_logs,
+    routes_runs,
+    routes_secrets,
+    routes_servers,
+    routes_tools,
+)
 from toolkeep.api.errors import install_error_handlers, request_id
 
 
@@ -37,5 +44,7 @@ def create_api() -> FastAPI:
     api.include_router(routes_keys.router)
     api.include_router(routes_logs.router)
     api.include_router(routes_tools.router)
+    api.include_router(routes_secrets.router)
+    api.include_router(routes_runs.router)
     install_error_handlers(api)
     return api

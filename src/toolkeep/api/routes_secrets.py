@@ -29,10 +29,8 @@ class SecretPutIn(Strict):
     value: str = Field(
         description=f"The secret, 1 to {MAX_VALUE_BYTES} bytes of UTF-8. It is never shown again.",
         examples=["sk_live_..."],
+        repr=False,
     )
-
-    def __repr__(self) -> str:
-        return "SecretPutIn(value=<hidden>)"
 
 
 class SecretOut(BaseModel):
@@ -42,10 +40,7 @@ class SecretOut(BaseModel):
 
 
 def get_vault(ctx: Ctx) -> VaultService:
-    service = getattr(ctx, "vault", None)
-    if isinstance(service, VaultService):
-        return service
-    return VaultService(ctx.db, ctx.material.sealer, ctx.clock)
+    return ctx.vault
 
 
 Vault = Annotated[VaultService, Depends(get_vault)]

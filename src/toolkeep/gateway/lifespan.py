@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 
 from toolkeep import __version__
 from toolkeep.context import AppContext
@@ -18,22 +17,19 @@ from toolkeep.gateway.toolcache import ToolCache
 from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.mcp import McpEndpoint
 from toolkeep.sandbox.catalog import StoreToolSource
+from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.sandbox.inprocess import ThreadedQuickJsRunner
 from toolkeep.store.fastread import FastReader
-
-
-def _no_secrets(server_id: uuid.UUID) -> Mapping[str, str]:
-    """Server secrets (``env``) arrive with the secrets store; until then ``env`` is empty."""
-    return {}
 
 
 @contextlib.asynccontextmanager
 async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
     reader = FastReader(ctx.db.url)
     repo = GatewayRepository(reader)
-    runner = MeteredRunner(ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers))
+    runner = MeteredRunner(ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers or 2))
     cache = ToolCache(repo)
-    tools = StoreToolSource(cache.load, runner, _no_secrets)
+    executor = ToolExecutor(runner, ctx.vault.load_env)
+    tools = StoreToolSource(cache.load, executor)
     sessions = DbSessionStore(ctx.db, reader, ctx.clock)
     hosts = HostPolicy(ctx.settings)
     engine = McpEndpoint(
@@ -45,6 +41,7 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
         repo, cache, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock
     )
     runtime.runner = runner
+    runtime.executor = executor
     try:
         yield runtime
     finally:

@@ -25,6 +25,7 @@ from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.keys.verifier import MALFORMED, Outcome, Verdict, judge, parse_key
 from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestContext
 from toolkeep.mcp.asgi import Receive, Scope, Send
+from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.servers.models import SecurityMode
 from toolkeep.traffic.models import TrafficEntry
 
@@ -59,6 +60,7 @@ class McpRuntime:
         self.clock = clock
         self.locked = LockedServers()
         self.runner: MeteredRunner | None = None  # set by the lifespan; read by metrics
+        self.executor: ToolExecutor | None = None  # set by the lifespan; test runs use it
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, target: McpTarget) -> None:
         started = time.perf_counter()

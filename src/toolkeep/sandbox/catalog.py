@@ -1,52 +1,28 @@
-"""A ``toolkeep.mcp.ports.ToolSource`` over stored tools and a ``ToolRunner``."""
+"""A ``toolkeep.mcp.ports.ToolSource`` over stored tools and a ``ToolExecutor``."""
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from toolkeep.mcp.ports import RequestContext, ToolCallOutcome, ToolDescriptor
-from toolkeep.sandbox.results import invalid_arguments_outcome, to_outcome
-from toolkeep.sandbox.runner import (
-    DEFAULT_MEMORY_LIMIT,
-    DEFAULT_TIMEOUT_S,
-    ToolInvocation,
-    ToolRunner,
-)
-from toolkeep.tools.errors import ArgumentsInvalid
+from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.tools.models import Tool
-from toolkeep.tools.validation import validate_arguments
-
-log = logging.getLogger("toolkeep.sandbox")
 
 ToolLoader = Callable[[uuid.UUID], Sequence[Tool]]
-EnvLoader = Callable[[uuid.UUID], Mapping[str, str]]
 
 
 class StoreToolSource:
-    """Tools as stored, read on every request (a save is live at once), run by ``runner``.
+    """Tools as stored (a save is live at once), run by ``executor``.
 
-    The loaders are called inline on the event loop, so they must be quick reads (the
-    gateway's fast reader). ``load_env`` (the server's decrypted secrets) is called only
-    when code is about to run.
+    ``load_tools`` is called inline on the event loop, so it must be a quick read (the
+    gateway's version-checked tool cache).
     """
 
-    def __init__(
-        self,
-        load_tools: ToolLoader,
-        runner: ToolRunner,
-        load_env: EnvLoader,
-        *,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
-        memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT,
-    ) -> None:
+    def __init__(self, load_tools: ToolLoader, executor: ToolExecutor) -> None:
         self.load_tools = load_tools
-        self.runner = runner
-        self.load_env = load_env
-        self.timeout_s = timeout_s
-        self.memory_limit_bytes = memory_limit_bytes
+        self.executor = executor
 
     async def list_tools(self, ctx: RequestContext) -> Sequence[ToolDescriptor]:
         return [
@@ -61,26 +37,4 @@ class StoreToolSource:
         tool = next((t for t in self.load_tools(ctx.server_id) if t.name == name), None)
         if tool is None:
             return None
-        try:
-            checked = validate_arguments(tool, arguments)
-        except ArgumentsInvalid as exc:
-            return invalid_arguments_outcome(exc.message)
-        invocation = ToolInvocation(
-            server_id=ctx.server_id,
-            tool_name=tool.name,
-            code=tool.code,
-            arguments=checked,
-            env=self.load_env(ctx.server_id),
-            timeout_s=self.timeout_s,
-            memory_limit_bytes=self.memory_limit_bytes,
-        )
-        result = await self.runner.run(invocation)
-        if result.error_kind is not None:
-            log.info(
-                "tool %r of server %s failed (%s) in %.0f ms",
-                tool.name,
-                ctx.subdomain,
-                result.error_kind,
-                result.duration_ms,
-            )
-        return to_outcome(result)
+        return (await self.executor.execute(tool, arguments)).outcome

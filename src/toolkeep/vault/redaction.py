@@ -1,7 +1,7 @@
 """Redact secret values and Toolkeep credentials from text and JSON-like structures.
 
 A ``Redactor`` is built once per tool call from that server's ``env`` (name → value) and
-applied to everything the call may log: console lines, error messages, results. Every
+applied to everything logged about the call: console lines, error messages, details. Every
 occurrence of a value becomes ``[REDACTED:NAME]``; Toolkeep API keys (``tk_…``) and personal
 access tokens (``tkpat_…``) are always redacted, as ``[REDACTED:api_key]``.
 
@@ -41,6 +41,7 @@ UNNAMED_LABEL = "secret"
 
 API_KEY_PATTERN = r"tk(?:pat)?_[0-9A-Za-z]{16}_[0-9A-Za-z]{49}"  # API keys and PATs
 API_KEY_RE = re.compile(API_KEY_PATTERN)
+API_KEY_LENGTH = 6 + 16 + 1 + 49  # the longer of the two: tkpat_
 _JS_URI_SAFE = "-_.!~*'()"  # what encodeURIComponent leaves as is
 
 
@@ -64,7 +65,7 @@ class Redactor:
     labels it.
     """
 
-    __slots__ = ("_by_head", "_labels", "_scan")
+    __slots__ = ("_by_head", "_labels", "_scan", "longest")
 
     def __init__(self, env: Mapping[str, str] | Iterable[str] = ()) -> None:
         if isinstance(env, str):
@@ -85,6 +86,8 @@ class Redactor:
             forms.sort(key=len, reverse=True)
         self._labels = labels
         self._by_head = by_head
+        # The longest text this redactor replaces, credentials aside.
+        self.longest = max((len(form) for form in labels), default=0)
         self._scan = re.compile("|".join([*_trie_branches(by_head), API_KEY_PATTERN]))
 
     def redact(self, text: str) -> str:
@@ -109,6 +112,16 @@ class Redactor:
         out.append(text[done:])
         return "".join(out)
 
+    def redact_capped(self, text: str, limit: int) -> str:
+        """The redacted text cut to ``limit`` characters, for bounded logs (console output).
+
+        Only a window of ``limit`` plus the longest value is redacted, so the cost follows the
+        limit, not the text. Cutting after redacting never leaves half a value: one starting
+        before ``limit`` ends inside the window; one starting later is cut away.
+        """
+        window = limit + max(self.longest, API_KEY_LENGTH)
+        return self.redact(text[:window])[:limit]
+
     def redact_json(self, obj: Any) -> Any:
         """A copy of a JSON-like structure with every string (keys too) redacted.
 
@@ -130,21 +143,21 @@ class Redactor:
         """The leftmost occurrence at or after ``pos``: (start, end, label), the longest there."""
         while (match := self._scan.search(text, pos)) is not None:
             start = match.start()
-            found = self._longest_at(text, start)
+            found = self._longest_at(text, start, min(len(match.group()), HEAD))
             if found is not None:
                 return start, found[0], found[1]
             pos = start + 1  # a head without its whole value
         return None
 
-    def _longest_at(self, text: str, start: int) -> tuple[int, str] | None:
+    def _longest_at(self, text: str, start: int, size: int) -> tuple[int, str] | None:
+        """The longest occurrence at ``start``; ``size``: the longest head matching there."""
         best: tuple[int, str] | None = None
-        key = API_KEY_RE.match(text, start)
-        if key is not None:
+        if text.startswith("tk", start) and (key := API_KEY_RE.match(text, start)):
             best = (key.end(), API_KEY_LABEL)
         # A head shorter than HEAD is a whole form, so the groups of shorter heads hold
         # shorter forms: the first form found, from the longest head down, is the longest.
-        for size in range(min(HEAD, len(text) - start), MIN_LENGTH - 1, -1):
-            for form in self._by_head.get(text[start : start + size], ()):
+        for head_size in range(size, MIN_LENGTH - 1, -1):
+            for form in self._by_head.get(text[start : start + head_size], ()):
                 if text.startswith(form, start):
                     end = start + len(form)
                     if best is None or end >= best[0]:  # a secret's name beats "api_key"
