@@ -17,6 +17,7 @@ from toolkeep.context import open_context
 from toolkeep.gateway.asgi import RUNTIME_KEY, McpGateway
 from toolkeep.gateway.lifespan import open_runtime
 from toolkeep.settings import Settings
+from toolkeep.vault import logfilter
 
 
 async def _health(request: Request) -> JSONResponse:
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        logfilter.install()  # no API key or token reaches any log line, from any logger
         with open_context(settings, clock=clock) as ctx:
             async with open_runtime(ctx) as runtime:
                 yield {"ctx": ctx, RUNTIME_KEY: runtime}

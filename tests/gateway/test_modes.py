@@ -148,3 +148,14 @@ def test_a_key_whose_pepper_is_not_loaded_here_is_a_503_not_a_401(
     response = client.post("/s/acme/mcp", json=modern_call(), headers=modern_headers(key=world.key))
     assert response.status_code == 503
     assert response.json()["error_code"] == "auth_unavailable"
+
+
+def test_a_key_logged_by_any_logger_is_redacted_while_the_app_runs(
+    client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
+    logging.getLogger("some.library").info("debugging with %s", world.key)
+    assert world.key not in caplog.text
+    assert "[REDACTED:api_key]" in caplog.text

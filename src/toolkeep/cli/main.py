@@ -14,6 +14,7 @@ from toolkeep.cli.apply import apply
 from toolkeep.cli.runtime import Overrides
 from toolkeep.cli.serve import serve
 from toolkeep.errors import ToolkeepError
+from toolkeep.vault import logfilter
 
 
 class ToolkeepGroup(TyperGroup):
@@ -69,6 +70,7 @@ app.command()(apply)
 
 
 def main() -> None:
+    logfilter.install()  # keys and tokens never reach a log line, whatever logs them
     app(prog_name="toolkeep")
 
 
