@@ -25,17 +25,26 @@ class KeyMaterial:
 
 
 def load_key_material(settings: Settings) -> KeyMaterial:
-    pepper_text = _read_or_create(settings.resolved_pepper_file, Peppers.generate_text, "pepper")
+    shared = not settings.resolved_database_url.startswith("sqlite")
+    pepper_text = _read_or_create(
+        settings.resolved_pepper_file, Peppers.generate_text, "pepper", shared
+    )
     key_text = _read_or_create(
-        settings.resolved_encryption_key_file, Sealer.generate_text, "encryption key"
+        settings.resolved_encryption_key_file, Sealer.generate_text, "encryption key", shared
     )
     return KeyMaterial(peppers=Peppers.parse(pepper_text), sealer=Sealer.parse(key_text))
 
 
-def _read_or_create(path: Path, generate: Callable[[], str], what: str) -> str:
+def _read_or_create(path: Path, generate: Callable[[], str], what: str, shared: bool) -> str:
     if not path.exists():
         _create(path, generate())
         log.warning("Generated a new %s at %s (mode 0600). Back it up.", what, path)
+        if shared:  # several replicas may share this database: they must share the file too
+            log.warning(
+                "The database is shared: start every other replica with this same %s file "
+                "(TOOLKEEP_%s_FILE), or keys and secrets made here will not open there.",
+                what, "PEPPER" if what == "pepper" else "ENCRYPTION_KEY",
+            )  # fmt: skip
     try:
         return path.read_text()
     except OSError as exc:
