@@ -53,7 +53,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: $(STAMP)
+# lodash for tool code, from the npm registry at install time (never fetched at run time).
+JS_DIR := src/toolkeep/sandbox/js
+JS_STAMP := $(JS_DIR)/node_modules/.toolkeep-installed
+
+$(JS_STAMP): $(JS_DIR)/package-lock.json $(JS_DIR)/package.json
+	@command -v npm >/dev/null || { echo "npm is needed to install lodash for tool code" >&2; exit 1; }
+	npm ci --prefix $(JS_DIR) --no-audit --no-fund
+	@touch $@
+
+install: $(STAMP) $(JS_STAMP)
 
 ifneq ($(NODE_LOCK),)
 node-deps: $(NODE_STAMP)
@@ -98,6 +107,7 @@ test: install
 	$(BIN)/pytest $(ARGS)
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(NODE_DIR)/node_modules \
+	  $(JS_DIR)/node_modules
 	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -prune \
 	  -exec rm -rf {} +

@@ -1,6 +1,7 @@
 """``python -m bench``: start each target, drive it with wrk, print and save the figures.
 
-.venv/bin/python -m bench [--duration 10] [--connections 32] [--only NAME] [--scenario NAME]
+.venv/bin/python -m bench [--duration 5] [--connections 32] [--repeat K] [--only NAME]
+                         [--scenario NAME] [--form both|modern|legacy]
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from importlib import metadata
@@ -16,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.runner import Options, TargetResult, run_target
-from bench.targets import ALL_SCENARIOS, DEFAULT_SCENARIOS, TARGETS
+from bench.runner import Options, run_all
+from bench.targets import ALL_SCENARIOS, DEFAULT_SCENARIOS, FORMS, TARGETS
 from bench.wrk import WrkError, wrk_version
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -39,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Benchmark Toolkeep against the MCP SDK, FastMCP and an empty ASGI app.",
     )
     parser.add_argument(
-        "--duration", type=float, default=10.0, help="seconds of each measured wrk run (default 10)"
+        "--duration", type=float, default=5.0, help="seconds of each measured wrk run (default 5)"
     )
     parser.add_argument(
         "--connections",
@@ -50,8 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--warmup",
         type=float,
-        default=2.0,
-        help="seconds of unmeasured load before each scenario (default 2; 0 = none)",
+        default=1.0,
+        help="seconds of unmeasured load before each point, first pass only (default 1; 0 = none)",
     )
     parser.add_argument(
         "--threads",
@@ -63,7 +65,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=1,
-        help="measured runs per point, keeping the fastest (for a busy machine; default 1)",
+        help="measured passes over all points, interleaved; per point the fastest pass is kept "
+        "(for a busy machine; default 1)",
     )
     parser.add_argument(
         "--only",
@@ -75,14 +78,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--scenario",
         action="append",
         metavar="NAME",
-        help=f"scenarios to run (default: {', '.join(DEFAULT_SCENARIOS)}; also: tools_call)",
+        help=f"scenarios to run (default: all of {', '.join(DEFAULT_SCENARIOS)})",
     )
     parser.add_argument(
         "--form",
-        choices=("auto", "modern", "legacy"),
-        default="auto",
-        help="stateless request form for sdk/fastmcp: 2026-07-28 (modern) or 2025-11-25 "
-        "(legacy); auto = the first the server accepts, modern first (default)",
+        choices=("both", *FORMS),
+        default="both",
+        help="forms tools_list and tools_call are sent in: 2025-11-25 (legacy: stateless for "
+        "sdk/fastmcp, one session for toolkeep) and/or 2026-07-28 (modern, stateless); "
+        "default both",
     )
     parser.add_argument(
         "--out",
@@ -103,6 +107,23 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def _git_out(*args: str) -> str:
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True,
+                          timeout=10)  # fmt: skip
+    return done.stdout
+
+
+def _git() -> dict[str, Any]:
+    """The commit measured, and the tracked files that differ from it under src/ and bench/."""
+    try:
+        head = _git_out("rev-parse", "--short", "HEAD").strip()
+        status = _git_out("status", "--porcelain", "--untracked-files=no", "--", "src", "bench")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "modified": []}
+    return {"commit": head, "modified": [line[3:] for line in status.splitlines()]}
+
+
 def _meta(args: argparse.Namespace, started: dt.datetime, wrk: str) -> dict[str, Any]:
     return {
         "started": started.isoformat(),
@@ -113,6 +134,7 @@ def _meta(args: argparse.Namespace, started: dt.datetime, wrk: str) -> dict[str,
         "form": args.form,
         "repeat": args.repeat,
         "wrk": wrk,
+        "git": _git(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -135,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         warmup_s=args.warmup,
         threads=args.threads,
         scenarios=_csv(args.scenario, ALL_SCENARIOS, "scenario") or DEFAULT_SCENARIOS,
-        form=args.form,
+        forms=FORMS if args.form == "both" else tuple(f for f in FORMS if f == args.form),
         repeat=args.repeat,
     )
     try:
@@ -146,13 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     started = dt.datetime.now(dt.UTC)
     meta = _meta(args, started, wrk)
     _log(f"{wrk}; {meta['cpus']} CPUs; load {meta['loadavg_at_start'][0]:.2f}; "
-         f"targets: {', '.join(names)}")  # fmt: skip
-    results: list[TargetResult] = []
+         f"commit {meta['git']['commit']} ({len(meta['git']['modified'])} modified files "
+         f"under src/, bench/); targets: {', '.join(names)}; "
+         f"forms: {', '.join(opts.forms)}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="toolkeep-bench-") as tmp:
-        for name in names:
-            workdir = Path(tmp) / name
-            workdir.mkdir()
-            results.append(run_target(TARGETS[name], opts, workdir, _log))
+        results = run_all([TARGETS[n] for n in names], opts, Path(tmp), _log)
     summary = report.summarize(results)
     print(report.render(results, summary, args.connections))
     out = args.out or RESULTS_DIR / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"

@@ -31,11 +31,13 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def tree_cpu_seconds(pid: int) -> float:
+def tree_cpu_seconds(pid: int, *, include_self: bool = True) -> float:
     """CPU seconds (user + system) used so far by ``pid`` and every descendant.
 
     Each live process contributes its own utime+stime plus cutime+cstime (the times of the
     children it has reaped), so a worker that exits during the window still counts.
+    ``include_self=False`` leaves out ``pid``'s own utime+stime: its descendants only, read
+    in the same pass.
     """
     total_ticks = 0
     stack = [pid]
@@ -45,7 +47,8 @@ def tree_cpu_seconds(pid: int) -> float:
         if fields is None:
             continue
         # After the comm field: index 11 = utime, 12 = stime, 13 = cutime, 14 = cstime.
-        total_ticks += sum(int(f) for f in fields[11:15])
+        first = 11 if include_self or current != pid else 13
+        total_ticks += sum(int(f) for f in fields[first:15])
         stack.extend(_children(current))
     return total_ticks / _TICKS
 

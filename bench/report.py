@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,32 +27,37 @@ class Check:
         return "PASS" if self.passed else "FAIL"
 
 
-def _find(results: Sequence[TargetResult], target: str, scenario: str) -> ScenarioResult | None:
+def _find(
+    results: Sequence[TargetResult], target: str, scenario: str, form: str | None = None
+) -> ScenarioResult | None:
     for t in results:
         if t.name == target:
             for s in t.scenarios:
-                if s.scenario == scenario:
+                if s.scenario == scenario and (form is None or s.form == form):
                     return s
     return None
 
 
-def _why_missing(results: Sequence[TargetResult], target: str, scenario: str) -> str:
+def _why_missing(
+    results: Sequence[TargetResult], target: str, scenario: str, form: str | None = None
+) -> str:
     t = next((t for t in results if t.name == target), None)
     if t is None:
         return f"{target} not run"
     if t.error:
         return f"{target}: {t.error.splitlines()[0]}"
-    s = _find(results, target, scenario)
+    s = _find(results, target, scenario, form)
+    label = f"{target}/{scenario}" + (f"/{form}" if form else "")
     if s is None:
-        return f"{target}/{scenario} not run"
-    return f"{target}/{scenario}: {s.error or 'no measurement'}"
+        return f"{label} not run"
+    return f"{label}: {s.error or 'no measurement'}"
 
 
 def _metric(
     results: Sequence[TargetResult], target: str, scenario: str,
-    pick: Callable[[ScenarioResult], float | None],
+    pick: Callable[[ScenarioResult], float | None], form: str | None = None,
 ) -> float | None:  # fmt: skip
-    s = _find(results, target, scenario)
+    s = _find(results, target, scenario, form)
     return pick(s) if s is not None and s.error is None else None
 
 
@@ -71,53 +77,119 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+Need = tuple[str, str, str | None]  # (target, scenario, form or None for any)
+COMPARED = ("sdk", "fastmcp")
+FORM_TITLES = {
+    "legacy": "legacy clients (2025-11-25: what Claude Desktop, Cursor, VS Code send today)",
+    "modern": "modern clients (2026-07-28 stateless)",
+}
+FORM_NOTES = {
+    "legacy": "sdk/fastmcp: stateless, no session; toolkeep: within one session "
+    "(Mcp-Session-Id), opened once before the runs",
+    "modern": "every target: stateless, no session",
+}
+GOAL_FORM = "legacy"  # the form the issue's ">= 8x sdk" goal is evaluated on
+GOAL_FORM_WHY = (
+    'The ">= 8x sdk" goal is evaluated on the legacy block: it was set from the SDK cost in '
+    "DESIGN section 4 (~0.8-1.0 ms CPU per request), which is the SDK's 2025-11-25 stateless "
+    "path, and 2025-11-25 is what every desktop client sends today. The modern ratio (the "
+    "SDK's 2026-07-28 path is 2-3x cheaper) is shown next to it for information."
+)
+
+
+def _form_ratios(results: Sequence[TargetResult], form: str) -> dict[str, dict[str, Any]]:
+    """toolkeep/sdk and toolkeep/fastmcp for req/s and CPU per request, per scenario."""
+    out: dict[str, dict[str, Any]] = {}
+    for scenario in ("tools_list", "tools_call"):
+        tk_rps = _metric(results, "toolkeep", scenario, _rps_n, form)
+        tk_cpu = _metric(results, "toolkeep", scenario, _cpu_n, form)
+        row: dict[str, Any] = {}
+        for other in COMPARED:
+            row[f"rps_toolkeep_over_{other}"] = _ratio(
+                tk_rps, _metric(results, other, scenario, _rps_n, form)
+            )
+            row[f"cpu_per_request_toolkeep_over_{other}"] = _ratio(
+                tk_cpu, _metric(results, other, scenario, _cpu_n, form)
+            )
+        out[scenario] = row
+    return out
+
+
 def summarize(results: Sequence[TargetResult]) -> dict[str, Any]:
-    tk_rps = _metric(results, "toolkeep", "tools_list", _rps_n)
-    tk_cpu = _metric(results, "toolkeep", "tools_list", _cpu_n)
-    tk_401 = _metric(results, "toolkeep", "unauthorized", _rps_n)
-    tk_p50 = _metric(results, "toolkeep", "tools_list", _p50_1)
-    sdk_rps = _metric(results, "sdk", "tools_list", _rps_n)
-    fm_rps = _metric(results, "fastmcp", "tools_list", _rps_n)
-    hello_rps = _metric(results, "hello", "unauthorized", _rps_n)
-    ratios = {
-        "tools_list_rps_toolkeep_over_sdk": _ratio(tk_rps, sdk_rps),
-        "tools_list_rps_toolkeep_over_fastmcp": _ratio(tk_rps, fm_rps),
-        "tools_list_cpu_per_request_toolkeep_over_sdk": _ratio(
-            tk_cpu, _metric(results, "sdk", "tools_list", _cpu_n)
-        ),
-        "tools_list_cpu_per_request_toolkeep_over_fastmcp": _ratio(
-            tk_cpu, _metric(results, "fastmcp", "tools_list", _cpu_n)
-        ),
-        "unauthorized_rps_toolkeep_over_hello": _ratio(tk_401, hello_rps),
-        "unauthorized_cpu_per_request_toolkeep_over_hello": _ratio(
-            _metric(results, "toolkeep", "unauthorized", _cpu_n),
-            _metric(results, "hello", "unauthorized", _cpu_n),
-        ),
-        "tools_list_rps_sdk_over_fastmcp": _ratio(sdk_rps, fm_rps),
-        "toolkeep_tools_list_p50_ms_at_1_connection": tk_p50,
+    forms = [f for f in FORM_TITLES if _find(results, "toolkeep", "tools_list", f) is not None]
+    p50 = {f: _metric(results, "toolkeep", "tools_list", _p50_1, f) for f in forms}
+    ratios: dict[str, Any] = {f: _form_ratios(results, f) for f in FORM_TITLES}
+    ratios["unauthorized_rps_toolkeep_over_hello"] = _ratio(
+        _metric(results, "toolkeep", "unauthorized", _rps_n),
+        _metric(results, "hello", "unauthorized", _rps_n),
+    )
+    ratios["unauthorized_cpu_per_request_toolkeep_over_hello"] = _ratio(
+        _metric(results, "toolkeep", "unauthorized", _cpu_n),
+        _metric(results, "hello", "unauthorized", _cpu_n),
+    )
+    ratios["toolkeep_tools_list_p50_ms_at_1_connection"] = p50
+    checks = [_check_sdk(results, ratios), _check_401(results, ratios), _check_p50(results, p50)]
+    return {
+        "goal_form": GOAL_FORM,
+        "goal_form_why": GOAL_FORM_WHY,
+        "ratios": ratios,
+        "checks": [asdict(c) | {"verdict": c.verdict} for c in checks],
     }
-    tl, un = "tools_list", "unauthorized"
-    checks = [
-        _check("tools_list throughput vs sdk", ">= 8x", ratios["tools_list_rps_toolkeep_over_sdk"],
-               lambda r: r >= 8.0, "x", results, [("toolkeep", tl), ("sdk", tl)]),
-        _check("401 throughput vs hello", ">= 0.8x", ratios["unauthorized_rps_toolkeep_over_hello"],
-               lambda r: r >= 0.8, "x", results, [("toolkeep", un), ("hello", un)]),
-        _check("tools_list p50 at 1 connection", "< 1 ms", tk_p50, lambda v: v < 1.0, " ms",
-               results, [("toolkeep", tl)]),
-    ]  # fmt: skip
-    return {"ratios": ratios, "checks": [asdict(c) | {"verdict": c.verdict} for c in checks]}
 
 
-def _check(
-    name: str, goal: str, value: float | None, ok: Callable[[float], bool], unit: str,
-    results: Sequence[TargetResult], needs: list[tuple[str, str]],
-) -> Check:  # fmt: skip
+def _check_sdk(results: Sequence[TargetResult], ratios: dict[str, Any]) -> Check:
+    name, goal = f"tools_list req/s vs sdk ({GOAL_FORM})", ">= 8x"
+    value = ratios[GOAL_FORM]["tools_list"]["rps_toolkeep_over_sdk"]
+    others = [f for f in FORM_TITLES if f != GOAL_FORM]
+    info = "; ".join(
+        f"{f} form: {_fmt(ratios[f]['tools_list']['rps_toolkeep_over_sdk'], '.2f')}"
+        f"{'x' if ratios[f]['tools_list']['rps_toolkeep_over_sdk'] else ''} (information)"
+        for f in others
+    )
+    cpu = ratios[GOAL_FORM]["tools_list"]["cpu_per_request_toolkeep_over_sdk"]
+    if cpu:
+        info += f"; {GOAL_FORM} CPU/req sdk/toolkeep = {1 / cpu:.2f}x"
     if value is None:
-        missing = [
-            _why_missing(results, t, s) for t, s in needs if _metric(results, t, s, _rps_n) is None
+        needs: list[Need] = [
+            ("toolkeep", "tools_list", GOAL_FORM),
+            ("sdk", "tools_list", GOAL_FORM),
         ]
-        return Check(name, goal, "no data", False, "; ".join(missing) or "no data")
-    return Check(name, goal, f"{value:.2f}{unit}", ok(value))
+        return Check(name, goal, "no data", False, _missing(results, needs) + "; " + info)
+    return Check(name, goal, f"{value:.2f}x", value >= 8.0, info)
+
+
+def _check_401(results: Sequence[TargetResult], ratios: dict[str, Any]) -> Check:
+    name, goal = "401 req/s vs hello", ">= 0.8x"
+    value = ratios["unauthorized_rps_toolkeep_over_hello"]
+    if value is None:
+        needs: list[Need] = [("toolkeep", "unauthorized", None), ("hello", "unauthorized", None)]
+        return Check(name, goal, "no data", False, _missing(results, needs))
+    cpu = ratios["unauthorized_cpu_per_request_toolkeep_over_hello"]
+    return Check(name, goal, f"{value:.2f}x", value >= 0.8,
+                 f"CPU/req toolkeep/hello = {_fmt(cpu, '.2f')}")  # fmt: skip
+
+
+def _check_p50(results: Sequence[TargetResult], p50: dict[str, float | None]) -> Check:
+    """Every form run must be under 1 ms (a client of either era sees this latency)."""
+    name, goal = "tools_list p50 @1 connection", "< 1 ms"
+    measured = {f: v for f, v in p50.items() if v is not None}
+    missing = [f for f, v in p50.items() if v is None]
+    if not measured or missing:
+        needs: list[Need] = [("toolkeep", "tools_list", f) for f in missing] or [
+            ("toolkeep", "tools_list", None)
+        ]
+        return Check(name, goal, "no data", False, _missing(results, needs))
+    value = ", ".join(f"{f} {v:.2f} ms" for f, v in measured.items())
+    return Check(name, goal, value, all(v < 1.0 for v in measured.values()), "every form < 1 ms")
+
+
+def _missing(results: Sequence[TargetResult], needs: Sequence[Need]) -> str:
+    missing = [
+        _why_missing(results, t, s, f)
+        for t, s, f in needs
+        if _metric(results, t, s, _rps_n, f) is None
+    ]
+    return "; ".join(missing) or "no data"
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -159,52 +231,94 @@ def render(results: Sequence[TargetResult], summary: dict[str, Any], connections
     out = [f"\nResults (N = {connections} connections; latency in ms; CPU = server user+sys)"]
     out.append(_row([name for name, _ in _COLUMNS]))
     errors: list[str] = []
-    noisy: list[str] = []
+    noise: list[tuple[str, float]] = []
     for t in results:
         if t.error:
             errors.append(f"  {t.name}: {t.error}")
         for s in t.scenarios:
             out.append(_row(_cells(s)))
             if s.error:
-                errors.append(f"  {s.target}/{s.scenario}: {s.error}")
-            noisy.extend(_noise(s))
+                errors.append(f"  {s.target}/{s.scenario}/{s.form}: {s.error}")
+            noise.extend(_noise(s))
     if errors:
         out += ["", "Errors (no figures for these):", *errors]
-    if noisy:
-        out += ["", f"Noise: other processes used > {NOISE_CORES} cores during:", *noisy]
+    out += _noise_lines(noise)
     r = summary["ratios"]
+    for form, title in FORM_TITLES.items():
+        out += ["", title, f"  ({FORM_NOTES[form]})", _ratio_header()]
+        for scenario in ("tools_list", "tools_call"):
+            row = r[form][scenario]
+            out.append(
+                _ratio_line(
+                    f"{scenario} req/s", [row[f"rps_toolkeep_over_{o}"] for o in COMPARED], ".2f"
+                )
+            )
+            out.append(_ratio_line(f"{scenario} CPU/req", [row[f"cpu_per_request_toolkeep_over_{o}"]
+                                                           for o in COMPARED], ".3f")
+                       + "  (lower is better)")  # fmt: skip
+    p50 = r["toolkeep_tools_list_p50_ms_at_1_connection"]
     out += [
         "",
-        "Ratios",
-        f"  tools_list req/s    toolkeep/sdk = {_fmt(r['tools_list_rps_toolkeep_over_sdk'], '.2f')}"
-        f"   toolkeep/fastmcp = {_fmt(r['tools_list_rps_toolkeep_over_fastmcp'], '.2f')}",
-        f"  tools_list CPU/req  toolkeep/sdk = "
-        f"{_fmt(r['tools_list_cpu_per_request_toolkeep_over_sdk'], '.3f')}"
-        f"   toolkeep/fastmcp = "
-        f"{_fmt(r['tools_list_cpu_per_request_toolkeep_over_fastmcp'], '.3f')}  (lower is better)",
-        f"  401 req/s           toolkeep/hello = "
+        "Other",
+        "  401 req/s        toolkeep/hello = "
         f"{_fmt(r['unauthorized_rps_toolkeep_over_hello'], '.2f')}"
         f"   (CPU/req toolkeep/hello = "
         f"{_fmt(r['unauthorized_cpu_per_request_toolkeep_over_hello'], '.2f')})",
-        f"  tools_list req/s    sdk/fastmcp = {_fmt(r['tools_list_rps_sdk_over_fastmcp'], '.2f')}",
-        f"  toolkeep tools_list p50 @1 connection = "
-        f"{_fmt(r['toolkeep_tools_list_p50_ms_at_1_connection'], '.3f')} ms",
+        "  toolkeep tools_list p50 @1 connection: "
+        + (", ".join(f"{f} {_fmt(v, '.3f')} ms" for f, v in p50.items()) or "-"),
         "",
         "Targets (issue)",
+        *("  " + line for line in _wrap(summary["goal_form_why"], 96)),
     ]
     for c in summary["checks"]:
-        detail = f"  [{c['detail']}]" if c["detail"] else ""
-        out.append(f"  {c['verdict']:<4}  {c['name']:<32} {c['goal']:<7} got {c['value']}{detail}")
+        out.append(f"  {c['verdict']:<4}  {c['name']:<32} {c['goal']:<7} got {c['value']}")
+        if c["detail"]:
+            out.append(f"{'':<8}{c['detail']}")
     return "\n".join(out)
 
 
-def _noise(s: ScenarioResult) -> list[str]:
-    lines = []
-    for m in (s.at_n, s.at_1):
-        if m is not None and m.duration_s and m.other_cpu_s / m.duration_s > NOISE_CORES:
-            cores = m.other_cpu_s / m.duration_s
-            lines.append(f"  {s.target}/{s.scenario} c={m.connections}: {cores:.2f} cores")
+def _ratio_header() -> str:
+    return f"  {'':<20}" + "".join(f"{'toolkeep/' + o:>20}" for o in COMPARED)
+
+
+def _ratio_line(label: str, values: Sequence[float | None], spec: str) -> str:
+    return f"  {label:<20}" + "".join(f"{_fmt(v, spec):>20}" for v in values)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
     return lines
+
+
+def _noise(s: ScenarioResult) -> list[tuple[str, float]]:
+    """(where, cores used by other processes) for each kept measurement of ``s``."""
+    out = []
+    for m in (s.at_n, s.at_1):
+        if m is not None and m.duration_s:
+            out.append((f"{s.target}/{s.scenario}/{s.form} c={m.connections}",
+                        m.other_cpu_s / m.duration_s))  # fmt: skip
+    return out
+
+
+def _noise_lines(noise: list[tuple[str, float]]) -> list[str]:
+    """One summary line; the runs by name only when few of them were disturbed."""
+    noisy = [(where, cores) for where, cores in noise if cores > NOISE_CORES]
+    if not noisy:
+        return []
+    cores = sorted(c for _, c in noise)
+    head = (
+        f"Noise: other processes used > {NOISE_CORES} cores during {len(noisy)} of {len(noise)} "
+        f"kept runs (all runs: {cores[0]:.2f}-{cores[-1]:.2f} cores, median "
+        f"{statistics.median(cores):.2f}); req/s is depressed and CPU/req inflated accordingly"
+    )
+    if len(noisy) > 8:
+        return ["", head + " (per run: the log lines and the JSON)"]
+    return ["", head + ":", *(f"  {where}: {c:.2f} cores" for where, c in noisy)]
 
 
 def write_json(

@@ -1,9 +1,10 @@
-"""Run every scenario of one target: probe, verify, warm up, measure at N and at 1 connection."""
+"""Start the targets, probe and verify each scenario, then measure each at N and 1 connection."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import httpx
 from bench import procstat, scenarios
 from bench.scenarios import ProbeResult, Scenario
 from bench.server import RunningServer, ServerStartError, run_server
-from bench.targets import Form, Target
+from bench.targets import ALL_SCENARIOS, FORM_SCENARIOS, FORMS, Form, Target
 from bench.wrk import WrkError, WrkResult, run_wrk
 
 Log = Callable[[str], None]
@@ -25,8 +26,8 @@ class Options:
     warmup_s: float
     threads: int
     scenarios: tuple[str, ...]  # run those of them each target supports
-    form: str  # "auto" (first form the probe accepts), "modern" or "legacy"
-    repeat: int = 1  # measured runs per point; the one with the highest req/s is kept
+    forms: tuple[Form, ...] = FORMS  # the forms of the per-form scenarios (tools_list, tools_call)
+    repeat: int = 1  # measured passes over all points; per point the highest req/s is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,8 @@ class Measurement:
     cpu_us_per_request: float | None
     wrk_cpu_s: float
     other_cpu_s: float  # machine busy time used by neither the server nor wrk (noise)
-    rps_runs: tuple[float, ...] = ()  # req/s of every repeat (this one is the best)
+    rps_runs: tuple[float, ...] = ()  # req/s of every pass (this one is the best)
+    cpu_runs: tuple[float | None, ...] = ()  # CPU us per request of every pass
 
 
 @dataclass(slots=True)
@@ -70,154 +72,207 @@ class TargetResult:
     scenarios: list[ScenarioResult] = field(default_factory=list)
 
 
-def run_target(target: Target, opts: Options, workdir: Path, log: Log) -> TargetResult:
-    result = TargetResult(target.name, target.description)
+@dataclass(slots=True)
+class Point:
+    """One scenario of one running target, verified and ready to measure."""
+
+    url: str
+    server: RunningServer
+    scenario: Scenario
+    outcome: ScenarioResult
+    body_file: Path
+    runs_n: list[Measurement] = field(default_factory=list)
+    runs_1: list[Measurement] = field(default_factory=list)
+
+
+def run_all(targets: list[Target], opts: Options, workdir: Path, log: Log) -> list[TargetResult]:
+    """Start every target, verify every point, then measure them in interleaved passes.
+
+    All servers stay up for the whole run (an idle server costs nothing), so the points can be
+    measured in an order that puts the compared ones side by side (tools_list/legacy on sdk,
+    fastmcp, toolkeep; then the next scenario...), and each ``--repeat`` is a whole pass. A
+    burst of load from other processes then hits the compared targets alike instead of one of
+    them, and the best of K passes is kept per point.
+    """
+    results: list[TargetResult] = []
+    points: list[Point] = []
+    with ExitStack() as stack:
+        for target in targets:
+            result = TargetResult(target.name, target.description)
+            results.append(result)
+            target_dir = workdir / target.name
+            target_dir.mkdir(parents=True, exist_ok=True)
+            started = _start(stack, target, target_dir, result, log)
+            if started is not None:
+                server, key = started
+                points += _setup_points(target, server, key, opts, target_dir, result, log)
+        points.sort(key=lambda p: _order(p, targets))
+        for i in range(opts.repeat):
+            if opts.repeat > 1:
+                log(f"-- pass {i + 1}/{opts.repeat}")
+            for point in points:
+                if point.outcome.error is None:
+                    _measure_point(point, opts, first_pass=i == 0, log=log)
+    for point in points:
+        if point.runs_n and point.runs_1 and point.outcome.error is None:
+            point.outcome.at_n = _best(point.runs_n)
+            point.outcome.at_1 = _best(point.runs_1)
+    return results
+
+
+def _start(
+    stack: ExitStack, target: Target, workdir: Path, result: TargetResult, log: Log
+) -> tuple[RunningServer, str | None] | None:
+    """Prepare and start ``target``; return the server and its API key (None on failure)."""
     try:
         prepared = target.prepare(workdir)
     except Exception as exc:  # a report, not a crash: the target is marked failed
         result.error = f"preparation failed: {exc!r}"
         log(f"[{target.name}] {result.error}")
-        return result
+        return None
     result.mcp_path = prepared.mcp_path
     started = time.monotonic()
     try:
-        with run_server(
-            target.app_args,
-            env=prepared.env,
-            ready_path=target.ready_path,
-            log_file=workdir / f"{target.name}.log",
-        ) as server:
-            log(f"[{target.name}] ready on :{server.port} (pid {server.pid}) after "
-                f"{time.monotonic() - started:.2f}s")  # fmt: skip
-            _run_scenarios(target, prepared.key, server, prepared.mcp_path, opts, workdir,
-                           result, log)  # fmt: skip
+        server = stack.enter_context(
+            run_server(
+                target.app_args,
+                env=prepared.env,
+                ready_path=target.ready_path,
+                log_file=workdir / f"{target.name}.log",
+            )
+        )
     except ServerStartError as exc:
         result.error = f"server did not start: {exc}"
         log(f"[{target.name}] {result.error}")
-    return result
+        return None
+    log(f"[{target.name}] ready on :{server.port} (pid {server.pid}) after "
+        f"{time.monotonic() - started:.2f}s")  # fmt: skip
+    return server, prepared.key
 
 
-def _run_scenarios(
+def _order(point: Point, targets: list[Target]) -> tuple[int, int, int]:
+    """Scenario, then form (legacy first: the goal's form), then target, as in ``targets``."""
+    o = point.outcome
+    names = [t.name for t in targets]
+    return (ALL_SCENARIOS.index(o.scenario), -FORMS.index(o.form), names.index(o.target))
+
+
+def _setup_points(
     target: Target,
-    key: str | None,
     server: RunningServer,
-    mcp_path: str,
+    key: str | None,
     opts: Options,
     workdir: Path,
     result: TargetResult,
     log: Log,
-) -> None:
-    url = server.base_url + mcp_path
+) -> list[Point]:
+    """Open the legacy session if the target needs one, probe, and verify every scenario."""
+    url = server.base_url + result.mcp_path
+    forms = tuple(f for f in opts.forms if f in target.forms)
+    points: list[Point] = []
     with httpx.Client(timeout=10.0) as client:
-        form = _choose_form(client, url, key, target, opts.form, result, log)
-        names = [s for s in opts.scenarios if s in target.scenarios]
-        for name in names:
-            scenario = scenarios.build(name, form, key, auth_enforced=not target.floor)
-            outcome = ScenarioResult(target.name, name, scenario.form, scenario.expected_status)
-            result.scenarios.append(outcome)
-            _run_scenario(client, url, server, scenario, opts, workdir, outcome, target.floor, log)
+        sessions, session_errors = _open_sessions(client, url, key, target, forms, log)
+        if not target.floor:
+            result.probes = scenarios.probe_tools_list(client, url, key, forms, sessions)
+            for probe in result.probes:
+                log(f"[{target.name}] probe tools/list {probe.describe()}")
+        for name in (s for s in opts.scenarios if s in target.scenarios):
+            # unauthorized and initialize have one fixed form each (see scenarios.build)
+            for form in forms if name in FORM_SCENARIOS else FORMS[:1]:
+                scenario = scenarios.build(name, form, key, auth_enforced=not target.floor,
+                                           session=sessions.get(form))  # fmt: skip
+                outcome = ScenarioResult(target.name, name, scenario.form, scenario.expected_status)
+                result.scenarios.append(outcome)
+                if name in FORM_SCENARIOS and form in session_errors:
+                    outcome.error = session_errors[form]
+                else:
+                    _verify(client, url, scenario, outcome, target.floor)
+                if outcome.error is not None:
+                    log(f"[{target.name}/{name}/{scenario.form}] SKIPPED: {outcome.error}")
+                    continue
+                body_file = workdir / f"{name}-{scenario.form}.body"
+                body_file.write_bytes(scenario.request.body)
+                points.append(Point(url, server, scenario, outcome, body_file))
+    return points
 
 
-def _choose_form(
-    client: httpx.Client,
-    url: str,
-    key: str | None,
-    target: Target,
-    wanted: str,
-    result: TargetResult,
-    log: Log,
-) -> Form:
-    """Probe tools/list in each candidate form, print the answers, pick the first that works."""
-    forms = target.tools_list_forms
-    if wanted != "auto" and wanted in forms:
-        forms = tuple(f for f in forms if f == wanted)
-    if target.floor:
-        return forms[0]
-    result.probes = scenarios.probe_tools_list(client, url, key, forms)
-    for probe in result.probes:
-        log(f"[{target.name}] probe tools/list {probe.describe()}")
-    working = [p.form for p in result.probes if p.ok]
-    form = working[0] if working else forms[0]
-    log(f"[{target.name}] tools/list form used: {form}"
-        + ("" if working else " (no form worked; the scenarios will report errors)"))  # fmt: skip
-    return form
-
-
-def _run_scenario(
-    client: httpx.Client,
-    url: str,
-    server: RunningServer,
-    scenario: Scenario,
-    opts: Options,
-    workdir: Path,
-    outcome: ScenarioResult,
-    floor: bool,
-    log: Log,
+def _verify(
+    client: httpx.Client, url: str, scenario: Scenario, outcome: ScenarioResult, floor: bool
 ) -> None:
-    tag = f"[{outcome.target}/{scenario.name}]"
+    """One request with httpx first: the status and, for a 200, the JSON-RPC result."""
     try:
         response = scenarios.send(client, url, scenario.request)
     except httpx.HTTPError as exc:
         outcome.error = f"verification request failed: {exc!r}"
-        log(f"{tag} {outcome.error}")
         return
     outcome.verify_status = response.status_code
-    problem = scenarios.check_answer(scenario, response, floor=floor)
-    if problem is not None:
-        outcome.error = problem
-        log(f"{tag} SKIPPED: {outcome.error}")
-        return
-    body_file = workdir / f"{outcome.target}-{scenario.name}.body"
-    body_file.write_bytes(scenario.request.body)
+    outcome.error = scenarios.check_answer(scenario, response, floor=floor)
+
+
+def _open_sessions(
+    client: httpx.Client,
+    url: str,
+    key: str | None,
+    target: Target,
+    forms: tuple[Form, ...],
+    log: Log,
+) -> tuple[dict[Form, str], dict[Form, str]]:
+    """For a session-era target, the one legacy session every legacy request then carries.
+
+    Returns (session id per form, error per form). A real 2025-11-25 client does this once per
+    connection; the handshake is setup, not measured (the ``initialize`` scenario measures it).
+    """
+    if not target.legacy_session or "legacy" not in forms:
+        return {}, {}
     try:
-        if opts.warmup_s > 0:
-            _drive(url, body_file, scenario, server, opts.connections, opts.warmup_s, opts)
-        outcome.at_n = _best_of(url, body_file, scenario, server, opts.connections, opts, log, tag)
-        outcome.at_1 = _best_of(url, body_file, scenario, server, 1, opts, log, tag)
+        session = scenarios.open_session(client, url, key)
+    except (scenarios.SessionError, httpx.HTTPError) as exc:
+        log(f"[{target.name}] legacy session: FAILED: {exc}")
+        return {}, {"legacy": f"legacy session setup failed: {exc}"}
+    log(
+        f"[{target.name}] legacy session {session[:12]}... (initialize + notifications/initialized)"
+    )
+    return {"legacy": session}, {}
+
+
+def _measure_point(point: Point, opts: Options, *, first_pass: bool, log: Log) -> None:
+    o = point.outcome
+    tag = f"[{o.target}/{o.scenario}/{o.form}]"
+    pass_no = len(point.runs_n) + 1
+    suffix = f" [pass {pass_no}/{opts.repeat}]" if opts.repeat > 1 else ""
+    try:
+        if first_pass and opts.warmup_s > 0:
+            _drive(point, opts.connections, opts.warmup_s, opts)
+        for connections, runs in ((opts.connections, point.runs_n), (1, point.runs_1)):
+            run = _drive(point, connections, opts.duration_s, opts)
+            log(f"{tag} {_line(run)}{suffix}")
+            runs.append(run)
     except (WrkError, ServerDied) as exc:
-        outcome.error = str(exc)
-        log(f"{tag} ERROR: {outcome.error}")
+        o.error = str(exc)
+        log(f"{tag} ERROR: {o.error}")
 
 
 class ServerDied(RuntimeError):
     pass
 
 
-def _best_of(
-    url: str,
-    body_file: Path,
-    scenario: Scenario,
-    server: RunningServer,
-    connections: int,
-    opts: Options,
-    log: Log,
-    tag: str,
-) -> Measurement:
-    """Measure ``opts.repeat`` times and keep the run with the highest req/s (least disturbed)."""
-    runs = []
-    for i in range(opts.repeat):
-        run = _drive(url, body_file, scenario, server, connections, opts.duration_s, opts)
-        suffix = f" [run {i + 1}/{opts.repeat}]" if opts.repeat > 1 else ""
-        log(f"{tag} {_line(run)}{suffix}")
-        runs.append(run)
+def _best(runs: list[Measurement]) -> Measurement:
+    """The run with the highest req/s (the least disturbed), with every run's figures."""
     best = max(runs, key=lambda m: m.rps)
-    return replace(best, rps_runs=tuple(m.rps for m in runs))
+    return replace(
+        best,
+        rps_runs=tuple(m.rps for m in runs),
+        cpu_runs=tuple(m.cpu_us_per_request for m in runs),
+    )
 
 
-def _drive(
-    url: str,
-    body_file: Path,
-    scenario: Scenario,
-    server: RunningServer,
-    connections: int,
-    duration_s: float,
-    opts: Options,
-) -> Measurement:
+def _drive(point: Point, connections: int, duration_s: float, opts: Options) -> Measurement:
+    server, scenario = point.server, point.scenario
     cpu_before = procstat.tree_cpu_seconds(server.pid)
     busy_before = procstat.machine_busy_seconds()
     run = run_wrk(
-        url,
-        body_file=body_file,
+        point.url,
+        body_file=point.body_file,
         headers=scenario.request.headers,
         connections=connections,
         duration_s=duration_s,

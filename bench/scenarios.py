@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -51,12 +52,20 @@ def _auth(key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"} if key else {}
 
 
+def _legacy_headers(session: str | None) -> dict[str, str]:
+    """2025-11-25 headers; a session-era server (Toolkeep) also gets the session id."""
+    headers = {"MCP-Protocol-Version": LEGACY}
+    if session is not None:
+        headers["Mcp-Session-Id"] = session
+    return headers
+
+
 def _dumps(obj: object) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def tools_list(form: Form, key: str | None) -> HttpRequest:
-    """One stateless tools/list: no session, no initialize."""
+def tools_list(form: Form, key: str | None, session: str | None = None) -> HttpRequest:
+    """One tools/list: stateless, or in the legacy form within ``session`` when given."""
     if form == "modern":
         meta = {
             "io.modelcontextprotocol/protocolVersion": MODERN,
@@ -66,12 +75,12 @@ def tools_list(form: Form, key: str | None) -> HttpRequest:
         headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/list"}
     else:
         body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
-        headers = {"MCP-Protocol-Version": LEGACY}
+        headers = _legacy_headers(session)
     return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
 
 
-def tools_call(form: Form, key: str | None) -> HttpRequest:
-    """One stateless tools/call of ``add(2, 3)`` (opt-in scenario)."""
+def tools_call(form: Form, key: str | None, session: str | None = None) -> HttpRequest:
+    """One tools/call of ``add(2, 3)``: stateless, or within ``session`` (legacy form)."""
     params: dict[str, object] = {"name": "add", "arguments": {"a": 2, "b": 3}}
     if form == "modern":
         params["_meta"] = {
@@ -80,7 +89,7 @@ def tools_call(form: Form, key: str | None) -> HttpRequest:
         }
         headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": "add"}
     else:
-        headers = {"MCP-Protocol-Version": LEGACY}
+        headers = _legacy_headers(session)
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
     return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
 
@@ -95,16 +104,47 @@ def initialize(key: str | None) -> HttpRequest:
     return HttpRequest(headers={**_BASE_HEADERS, **_auth(key)}, body=_dumps(body))
 
 
-def build(name: str, form: Form, key: str | None, *, auth_enforced: bool) -> Scenario:
+def initialized(key: str | None, session: str) -> HttpRequest:
+    """The ``notifications/initialized`` a legacy client sends right after ``initialize``."""
+    body = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    headers = {**_BASE_HEADERS, **_legacy_headers(session), **_auth(key)}
+    return HttpRequest(headers=headers, body=_dumps(body))
+
+
+class SessionError(RuntimeError):
+    """The legacy handshake (initialize, then notifications/initialized) did not work."""
+
+
+def open_session(client: httpx.Client, url: str, key: str | None) -> str:
+    """Do what a 2025-11-25 client does once per connection: return the ``Mcp-Session-Id``."""
+    response = send(client, url, initialize(key))
+    session: str | None = response.headers.get("mcp-session-id")
+    if response.status_code != 200 or not _has_result(response) or not session:
+        snippet = response.text[:160].replace("\n", " ")
+        raise SessionError(
+            f"initialize answered {response.status_code} "
+            f"{'with' if session else 'without'} Mcp-Session-Id: {snippet}"
+        )
+    response = send(client, url, initialized(key, session))
+    if response.status_code not in (200, 202):
+        snippet = response.text[:160].replace("\n", " ")
+        raise SessionError(f"notifications/initialized answered {response.status_code}: {snippet}")
+    return session
+
+
+def build(
+    name: str, form: Form, key: str | None, *, auth_enforced: bool, session: str | None = None
+) -> Scenario:
+    """``session`` (legacy form on a session-era server) goes on tools_list and tools_call."""
     if name == "tools_list":
-        return Scenario(name, tools_list(form, key), 200, form)
+        return Scenario(name, tools_list(form, key, session), 200, form)
     if name == "unauthorized":
-        # The tools_list request without Authorization; the floor app answers it 200.
-        return Scenario(name, tools_list(form, None), 401 if auth_enforced else 200, form)
+        # The modern tools_list request without Authorization; the floor app answers it 200.
+        return Scenario(name, tools_list("modern", None), 401 if auth_enforced else 200, "modern")
     if name == "initialize":
         return Scenario(name, initialize(key), 200, "legacy")
     if name == "tools_call":
-        return Scenario(name, tools_call(form, key), 200, form)
+        return Scenario(name, tools_call(form, key, session), 200, form)
     raise ValueError(f"unknown scenario {name!r}")
 
 
@@ -113,13 +153,17 @@ def send(client: httpx.Client, url: str, request: HttpRequest) -> httpx.Response
 
 
 def probe_tools_list(
-    client: httpx.Client, url: str, key: str | None, forms: tuple[Form, ...]
+    client: httpx.Client,
+    url: str,
+    key: str | None,
+    forms: tuple[Form, ...],
+    sessions: dict[Form, str] | None = None,
 ) -> list[ProbeResult]:
     """Send one tools/list in each form; ``ok`` when the answer is 200 with a JSON-RPC result."""
     results = []
     for form in forms:
         try:
-            response = send(client, url, tools_list(form, key))
+            response = send(client, url, tools_list(form, key, (sessions or {}).get(form)))
         except httpx.HTTPError as exc:
             results.append(ProbeResult(form, None, "", repr(exc), False))
             continue
@@ -157,6 +201,19 @@ def check_answer(scenario: Scenario, response: httpx.Response, *, floor: bool) -
     result = payload.get("result") if isinstance(payload, dict) else None
     if not isinstance(result, dict):
         return f"HTTP 200 but no JSON-RPC result: {snippet}"
-    if scenario.name == "tools_call" and result.get("isError"):
-        return f"HTTP 200 but the tool call failed (isError): {snippet}"
+    if scenario.name == "tools_call":
+        if result.get("isError"):
+            return f"HTTP 200 but the tool call failed (isError): {snippet}"
+        if not returned_five(result):
+            return f"HTTP 200 but add(2, 3) did not return 5: {snippet}"
     return None
+
+
+def returned_five(result: dict[str, Any]) -> bool:
+    """``add(2, 3)``: 5 as structured content or as the text of a content item."""
+    structured = result.get("structuredContent")
+    if isinstance(structured, dict) and structured.get("result") == 5:
+        return True
+    content = result.get("content")
+    items = content if isinstance(content, list) else []
+    return any(isinstance(i, dict) and str(i.get("text", "")).strip() == "5" for i in items)

@@ -92,5 +92,5 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith("TOOLKEEP_") and name != "TOOLKEEP_TEST_POSTGRES_URL":
+        if name.startswith("TOOLKEEP_") and not name.startswith("TOOLKEEP_TEST_"):
             monkeypatch.delenv(name)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 Form = Literal["modern", "legacy"]
-"""How a stateless tools/list is spelled: 2026-07-28 (``_meta`` + headers) or 2025-11-25."""
+"""How an MCP request is spelled: 2026-07-28 (stateless, ``_meta`` + headers) or 2025-11-25
+(what today's desktop clients send: plain JSON-RPC, within a session on a session-era server)."""
+FORMS: tuple[Form, ...] = ("modern", "legacy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +31,14 @@ class Target:
     app_args: tuple[str, ...]  # what follows ``python -m uvicorn``
     ready_path: str
     scenarios: tuple[str, ...]  # the scenarios this target supports
-    tools_list_forms: tuple[Form, ...]  # probed in this order; the first that works is used
+    forms: tuple[Form, ...]  # the forms the per-form scenarios (FORM_SCENARIOS) are sent in
     prepare: Callable[[Path], Prepared]
     description: str
     floor: bool = False  # not an MCP server: answers 200 to everything, nothing to probe
+    # Legacy form needs a session: initialize + notifications/initialized once during setup,
+    # then Mcp-Session-Id on every request (Toolkeep). False: the legacy form is stateless
+    # (the SDK and FastMCP with stateless_http serve 2025-11-25 requests without a session).
+    legacy_session: bool = False
 
 
 def _static_key_target(mcp_path: str) -> Callable[[Path], Prepared]:
@@ -55,8 +61,9 @@ def _prepare_toolkeep(workdir: Path) -> Prepared:
     return Prepared(mcp_path=mcp_path, key=key, env=server_env(data_dir))
 
 
-DEFAULT_SCENARIOS = ("tools_list", "unauthorized", "initialize")
-ALL_SCENARIOS = (*DEFAULT_SCENARIOS, "tools_call")  # tools_call: opt-in (--scenario tools_call)
+DEFAULT_SCENARIOS = ("tools_list", "tools_call", "unauthorized", "initialize")
+ALL_SCENARIOS = DEFAULT_SCENARIOS
+FORM_SCENARIOS = ("tools_list", "tools_call")  # run once per form; the others once
 
 TARGETS: dict[str, Target] = {
     t.name: t
@@ -66,7 +73,7 @@ TARGETS: dict[str, Target] = {
             app_args=("--factory", "bench.targets.sdk_server:create_app"),
             ready_path="/",
             scenarios=ALL_SCENARIOS,
-            tools_list_forms=("modern", "legacy"),
+            forms=FORMS,
             prepare=_static_key_target("/mcp"),
             description="mcp 2.3.0 MCPServer, stateless_http + json_response, static TokenVerifier",
         ),
@@ -75,7 +82,7 @@ TARGETS: dict[str, Target] = {
             app_args=("--factory", "bench.targets.fastmcp_server:create_app"),
             ready_path="/",
             scenarios=ALL_SCENARIOS,
-            tools_list_forms=("modern", "legacy"),
+            forms=FORMS,
             prepare=_static_key_target("/mcp"),
             description="FastMCP 4.2.3, stateless_http + json_response, StaticTokenVerifier",
         ),
@@ -84,7 +91,7 @@ TARGETS: dict[str, Target] = {
             app_args=("bench.targets.hello:app",),
             ready_path="/",
             scenarios=("unauthorized",),
-            tools_list_forms=("modern",),
+            forms=("modern",),
             prepare=_prepare_hello,
             description="empty pure-ASGI app, 200 {} to everything (HTTP round-trip floor)",
             floor=True,
@@ -94,9 +101,11 @@ TARGETS: dict[str, Target] = {
             app_args=("--factory", "toolkeep.app:create_app"),
             ready_path="/healthz",
             scenarios=ALL_SCENARIOS,
-            tools_list_forms=("modern",),
+            forms=FORMS,
             prepare=_prepare_toolkeep,
-            description="Toolkeep (toolkeep.app:create_app), server 'bench' in api_key mode",
+            description="Toolkeep (toolkeep.app:create_app), server 'bench' in api_key mode, "
+            "tool add; legacy form within one session",
+            legacy_session=True,
         ),
     )
 }

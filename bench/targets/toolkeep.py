@@ -1,4 +1,5 @@
-"""Toolkeep itself: a fresh data dir with one user, one API-key server ``bench`` and its key.
+"""Toolkeep itself: a fresh data dir with one user, one API-key server ``bench``, its key and
+the ``add`` tool.
 
 ``prepare_toolkeep`` runs in the harness process BEFORE the server starts; the server is then
 started as ``uvicorn --factory toolkeep.app:create_app`` with ``TOOLKEEP_DATA_DIR`` pointing at
@@ -13,11 +14,21 @@ from toolkeep.actors import Actor
 from toolkeep.context import open_context
 from toolkeep.servers.models import SecurityMode
 from toolkeep.settings import Settings
+from toolkeep.tools.models import Parameter, ToolSpec
 
 SUBDOMAIN = "bench"
 MCP_PATH = f"/s/{SUBDOMAIN}/mcp"
 OWNER_EMAIL = "bench@example.com"
 OWNER_PASSWORD = "bench-password-not-secret"
+ADD_TOOL = ToolSpec(
+    name="add",
+    description="Add two integers.",
+    code="return params.a + params.b;",
+    parameters=(
+        Parameter("a", "integer", required=True),
+        Parameter("b", "integer", required=True),
+    ),
+)
 
 
 def settings_for(data_dir: Path) -> Settings:
@@ -51,17 +62,8 @@ def prepare_toolkeep(data_dir: Path) -> tuple[str, str]:
             raise RuntimeError("creating an api_key server did not mint its first key")
         key = result.minted_key.plaintext
 
-        # ------------------------------------------------------------------------------
-        # TODO(tools service): create the `add(a: int, b: int) -> int` tool on this server
-        # here, so tools/list returns one tool as the SDK and FastMCP targets do and the
-        # opt-in tools_call scenario (`--scenario tools_call`) has something to call.
-        # Until then tools/list answers an empty list and tools_call is reported as an
-        # error. Sketch against the in-progress ToolService (toolkeep.tools.service):
-        #
-        #   ctx.tools.create(actor, SUBDOMAIN, ToolSpec(
-        #       name="add", description="Add two integers.",
-        #       parameters=(<a: integer, required>, <b: integer, required>),
-        #       code=<JS returning a + b>))
-        # ------------------------------------------------------------------------------
+        # The same tool as the SDK and FastMCP targets: tools/list returns one tool, and the
+        # tools_call scenario has something to call (add(2, 3) = 5, run in the sandbox).
+        ctx.tools.create(actor, SUBDOMAIN, ADD_TOOL)
 
     return MCP_PATH, key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 
 from toolkeep import __version__
@@ -18,18 +19,28 @@ from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.mcp import McpEndpoint
 from toolkeep.sandbox.catalog import StoreToolSource
 from toolkeep.sandbox.execution import ToolExecutor
-from toolkeep.sandbox.inprocess import ThreadedQuickJsRunner
+from toolkeep.sandbox.http import HttpPolicy, parse_networks
+from toolkeep.sandbox.pool import ProcessPoolRunner
 from toolkeep.store.fastread import FastReader
+from toolkeep.vault.service import open_env
 
 
 @contextlib.asynccontextmanager
 async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
+    policy = HttpPolicy(allow_networks=parse_networks(ctx.settings.http_allow_networks))
+    pool = ProcessPoolRunner(ctx.settings.tool_workers, http_policy=policy)
+    await pool.start()  # first: a pool that cannot start (no lodash) leaks nothing
+    runner = MeteredRunner(pool)
     reader = FastReader(ctx.db.url)
     repo = GatewayRepository(reader)
-    runner = MeteredRunner(ThreadedQuickJsRunner(max_workers=ctx.settings.tool_workers or 2))
     cache = ToolCache(repo)
-    executor = ToolExecutor(runner, ctx.vault.load_env)
-    tools = StoreToolSource(cache.load, executor)
+
+    def load_env(server_id: uuid.UUID) -> dict[str, str]:
+        """The server's secrets, read on the fast path and opened just before code runs."""
+        return open_env(ctx.material.sealer, server_id, repo.sealed_secrets(server_id))
+
+    executor = ToolExecutor(runner, load_env)
+    tools = StoreToolSource(cache.load, executor, cache.descriptors)
     sessions = DbSessionStore(ctx.db, reader, ctx.clock)
     hosts = HostPolicy(ctx.settings)
     engine = McpEndpoint(

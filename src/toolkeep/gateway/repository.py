@@ -45,11 +45,15 @@ class KeyState:
     last_used_at: datetime | None
 
 
+_SECRETS = "SELECT name, sealed_value FROM secrets WHERE server_id = {p}"
+
+
 class GatewayRepository:
     def __init__(self, reader: FastReader) -> None:
         self.reader = reader
         self._server_and_key = reader.sql(_SERVER_AND_KEY)
         self._tools = reader.sql(_TOOLS)
+        self._secrets = reader.sql(_SECRETS)
 
     def server_and_key(
         self, subdomain: str, kid: str | None
@@ -77,6 +81,11 @@ class GatewayRepository:
             expires_at=r.datetime(row[10]),
         )
         return server, KeyState(creds, r.datetime(row[11]))
+
+    def sealed_secrets(self, server_id: uuid.UUID) -> list[tuple[str, bytes]]:
+        """(name, sealed value) of every secret of the server; opened only by the caller."""
+        rows = self.reader.fetchall(self._secrets, (self.reader.uuid_param(server_id),))
+        return [(row[0], bytes(row[1])) for row in rows]
 
     def tools(self, server_id: uuid.UUID) -> tuple[int, list[Tool]]:
         """The server's ``tools_version`` and every tool, read in one consistent statement."""

@@ -11,27 +11,45 @@ from __future__ import annotations
 import uuid
 
 from toolkeep.gateway.repository import GatewayRepository
+from toolkeep.mcp import ToolDescriptor
 from toolkeep.tools.models import Tool
+
+
+class _Entry:
+    __slots__ = ("descriptors", "tools", "version")
+
+    def __init__(self, version: int, tools: list[Tool]) -> None:
+        self.version = version
+        self.tools = tools
+        self.descriptors = [
+            ToolDescriptor(name=t.name, description=t.description, input_schema=t.input_schema())
+            for t in tools
+        ]
 
 
 class ToolCache:
     def __init__(self, repo: GatewayRepository, max_servers: int = 10_000) -> None:
         self.repo = repo
         self.max_servers = max_servers
-        self._entries: dict[uuid.UUID, tuple[int, list[Tool]]] = {}
+        self._entries: dict[uuid.UUID, _Entry] = {}
 
     def note(self, server_id: uuid.UUID, version: int) -> None:
         """A request saw ``version``: forget anything older."""
         entry = self._entries.get(server_id)
-        if entry is not None and entry[0] < version:
+        if entry is not None and entry.version < version:
             del self._entries[server_id]
 
     def load(self, server_id: uuid.UUID) -> list[Tool]:
+        return self._entry(server_id).tools
+
+    def descriptors(self, server_id: uuid.UUID) -> list[ToolDescriptor]:
+        """What ``tools/list`` serves, built once per tools version."""
+        return self._entry(server_id).descriptors
+
+    def _entry(self, server_id: uuid.UUID) -> _Entry:
         entry = self._entries.get(server_id)
-        if entry is not None:
-            return entry[1]
-        version, tools = self.repo.tools(server_id)
-        if len(self._entries) >= self.max_servers:
-            self._entries.clear()
-        self._entries[server_id] = (version, tools)
-        return tools
+        if entry is None:
+            if len(self._entries) >= self.max_servers:
+                self._entries.clear()
+            entry = self._entries[server_id] = _Entry(*self.repo.tools(server_id))
+        return entry

@@ -1,8 +1,16 @@
 """Run one invocation in a fresh QuickJS context, synchronously, on the calling thread.
 
 Shared by every runner: the in-process thread runner calls it on a worker thread, the
-process pool will call it inside its workers. A context is created, used and freed on one
-thread and never reused, so nothing survives from one call to the next.
+process pool calls it inside its worker processes. A context is created, used and freed on
+one thread and never reused, so nothing survives from one call to the next. A pool worker
+builds the next context ahead of the call (``WarmContext``: the glue, and lodash when the
+worker has idle time); the in-process runner builds one per call, lodash loading lazily.
+
+Host calls (``sdk.http``): tool code queues requests in the glue's outbox and awaits a
+promise. When no JS job is left and the tool's promise is still pending, the driver takes
+the queued requests and hands them to the ``host_calls`` callback (blocking, bounded by the
+time left); the answers settle the promises and the jobs run on. Waiting for the host counts
+against the wall-clock deadline, not against the engine's CPU-time limit.
 
 Limits: the engine's memory limit and stack limit; before every entry into JS the time
 limit is re-armed with the time left to the deadline (QuickJS measures it as process CPU
@@ -18,11 +26,17 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Final, Protocol, cast
 
-from toolkeep.sandbox.glue import CONSOLE_TRUNCATED, GLUE_JS, MAX_CONSOLE_CHARS
+from toolkeep.sandbox.glue import (
+    CONSOLE_TRUNCATED,
+    GLUE_JS,
+    MAX_CONSOLE_CHARS,
+    LodashMissing,
+    load_lodash,
+)
 from toolkeep.sandbox.runner import ToolInvocation, ToolRunResult
 
 log = logging.getLogger("toolkeep.sandbox")
@@ -30,6 +44,8 @@ log = logging.getLogger("toolkeep.sandbox")
 LINE_OFFSET: Final = 10_000  # user line n is script line LINE_OFFSET + n; glue lines are below
 HEADER: Final = "(async function (params, env, console, sdk) {"
 STACK_LIMIT: Final = 1024 * 1024
+PREPARE_LIMIT_S: Final = 10.0  # evaluating the glue and lodash into a fresh context
+PREPARE_MEMORY: Final = 64 * 1024 * 1024  # the call's own limit replaces it
 MAX_RESULT_BYTES: Final = 4 * 1024 * 1024
 MAX_CONSOLE_BYTES: Final = MAX_CONSOLE_CHARS
 CONSOLE_GRACE_S: Final = 1.0  # collecting console lines runs only glue code, after the deadline
@@ -55,11 +71,63 @@ class _Timeout(Exception):
     """The wall-clock deadline passed between two entries into JS."""
 
 
-def execute(invocation: ToolInvocation) -> ToolRunResult:
-    """Run the tool; every failure becomes a result, never an exception."""
+@dataclass(frozen=True, slots=True)
+class HostRequest:
+    """A request tool code queued for the host: kind ``"http"`` is one ``sdk.http`` call,
+    ``payload`` its normalized ``{method, url, headers, body}``."""
+
+    kind: str
+    payload: Any
+
+
+HostOutcome = dict[str, Any]  # {"ok": value} or {"error": {"code": str, "message": str}}
+HostCalls = Callable[[Sequence[HostRequest], float], Sequence[HostOutcome]]
+"""Perform a batch of host requests within the given seconds, blocking; one outcome each."""
+
+
+class WarmContext:
+    """A fresh context with the glue evaluated, for one call only; build, use and drop it on
+    the same thread. With ``lodash_js``, ``_`` and ``sdk._`` load lodash on first use, or
+    now with ``load_lodash()`` (raises ``JSException`` or ``ValueError`` if it fails)."""
+
+    def __init__(self, lodash_js: str | None = None) -> None:
+        context = cast(_JsContext, _quickjs.Context())
+        context.set_max_stack_size(STACK_LIMIT)
+        context.set_memory_limit(PREPARE_MEMORY)
+        context.set_time_limit(PREPARE_LIMIT_S)
+        self.glue: Callable[..., Any] = context.eval(GLUE_JS)
+        self.context = context
+        self.lodash_loaded = lodash_js is None
+        if lodash_js is not None:
+            self.glue("offer", lodash_js)
+        self.used = False
+
+    def load_lodash(self) -> None:
+        if not self.lodash_loaded:
+            self.context.set_time_limit(PREPARE_LIMIT_S)
+            if self.glue("load") != "function":
+                raise ValueError("the lodash source did not define _")
+            self.lodash_loaded = True
+
+
+def execute(
+    invocation: ToolInvocation,
+    *,
+    warm: WarmContext | None = None,
+    host_calls: HostCalls | None = None,
+    budget_s: float | None = None,
+) -> ToolRunResult:
+    """Run the tool; every failure becomes a result, never an exception.
+
+    ``warm``: a context prepared ahead (else a bare one is built now). ``host_calls``: what
+    performs ``sdk.http`` (else it rejects as unavailable). ``budget_s``: wall-clock seconds
+    left for this call (default ``invocation.timeout_s``; the pool passes what its queue left).
+    """
     started = time.perf_counter()
     try:
-        result = _Execution(invocation).run()
+        result = _Execution(invocation, host_calls, budget_s).run(
+            warm if warm is not None else _bare_context()
+        )
     except Exception:
         log.exception("sandbox crashed running tool %r", invocation.tool_name)
         result = ToolRunResult(None, error="The sandbox failed unexpectedly.", error_kind="crash")
@@ -67,13 +135,19 @@ def execute(invocation: ToolInvocation) -> ToolRunResult:
 
 
 class _Execution:
-    def __init__(self, invocation: ToolInvocation) -> None:
+    def __init__(
+        self, invocation: ToolInvocation, host_calls: HostCalls | None, budget_s: float | None
+    ) -> None:
         self.invocation = invocation
-        self.deadline = time.monotonic() + invocation.timeout_s
+        budget = invocation.timeout_s if budget_s is None else min(budget_s, invocation.timeout_s)
+        self.deadline = time.monotonic() + budget
+        self.host_calls = host_calls
         self.code_lines = invocation.code.count("\n") + 1
-        self.console: tuple[str, ...] = ()
 
-    def run(self) -> ToolRunResult:
+    def run(self, warm: WarmContext) -> ToolRunResult:
+        if warm.used:
+            raise RuntimeError("a warm context serves one call only")
+        warm.used = True
         try:
             params = json.dumps(self.invocation.arguments, allow_nan=False)
             env = json.dumps(dict(self.invocation.env))
@@ -81,22 +155,18 @@ class _Execution:
             return ToolRunResult(
                 None, error="The arguments are not plain JSON.", error_kind="crash"
             )
-        context = cast(_JsContext, _quickjs.Context())
-        context.set_memory_limit(self.invocation.memory_limit_bytes)
-        context.set_max_stack_size(STACK_LIMIT)
-        self.context = context
+        self.context = warm.context
         try:
-            return self._run(params, env)
+            self.context.set_memory_limit(self.invocation.memory_limit_bytes)
+            return self._run(warm.glue, params, env)
         finally:
-            del self.context  # freed here, on the thread that created it
+            del self.context  # the caller drops ``warm``: freed on the thread that made it
 
-    def _run(self, params: str, env: str) -> ToolRunResult:
-        glue: Callable[..., Any] | None = None
+    def _run(self, glue: Callable[..., Any], params: str, env: str) -> ToolRunResult:
         try:
-            glue = self._enter(self.context.eval, GLUE_JS)
             script = "\n" * (LINE_OFFSET - 1) + HEADER + "\n" + self.invocation.code + "\n})"
             function = self._enter(self.context.eval, script)
-            self._enter(glue, "start", function, params, env)
+            self._enter(glue, "start", function, params, env, self.host_calls is not None)
             del function
             self._drive(glue)
             return self._with_console(glue, self._result(glue))
@@ -124,10 +194,29 @@ class _Execution:
         while self._enter(glue, "state") == 0:
             if self._enter(self.context.execute_pending_job):
                 continue
+            if self._host_round(glue):
+                rewatched = False
+                continue
             if rewatched:
                 return
             self._enter(glue, "watch")
             rewatched = True
+
+    def _host_round(self, glue: Callable[..., Any]) -> bool:
+        """Hand the queued host requests to the host and settle their promises."""
+        batch = self._enter(glue, "outbox")
+        if not batch or self.host_calls is None:
+            return False
+        queued = json.loads(batch)  # [[id, kind, payload], ...], written by the glue
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout
+        outcomes = self.host_calls(
+            [HostRequest(kind, payload) for _, kind, payload in queued], remaining
+        )
+        answers = [[entry[0], outcome] for entry, outcome in zip(queued, outcomes, strict=True)]
+        self._enter(glue, "settle", json.dumps(answers, ensure_ascii=False))
+        return True
 
     def _result(self, glue: Callable[..., Any]) -> ToolRunResult:
         tag = self._enter(glue, "finish", MAX_RESULT_BYTES)
@@ -136,7 +225,7 @@ class _Execution:
         if tag == "p":
             return _failed(
                 "The tool never finished: it awaits a promise that never settles "
-                "(timers, network access and the sdk are not available in this runner)."
+                "(the sandbox has no timers or events; only sdk calls settle on their own)."
             )
         if tag == "L":
             return self._too_large(int(self._enter(glue, "size")))
@@ -219,11 +308,7 @@ class _Execution:
             None, error=f"Tool exceeded {_number(mb)} MB of memory", error_kind="memory"
         )
 
-    def _with_console(
-        self, glue: Callable[..., Any] | None, result: ToolRunResult
-    ) -> ToolRunResult:
-        if glue is None:
-            return result
+    def _with_console(self, glue: Callable[..., Any], result: ToolRunResult) -> ToolRunResult:
         try:
             self.context.set_time_limit(CONSOLE_GRACE_S)
             lines = json.loads(glue("console"))
@@ -232,6 +317,20 @@ class _Execution:
         if not isinstance(lines, list):
             return result  # the tool hijacked JSON (Object.prototype.toJSON): its own loss
         return replace(result, console=_capped([_well_formed(str(line)) for line in lines]))
+
+
+def _bare_context() -> WarmContext:
+    """The in-process runner's context: lodash loads on first use, when it is installed."""
+    global _lodash_source
+    if _lodash_source is None:
+        try:
+            _lodash_source = load_lodash()
+        except LodashMissing:
+            _lodash_source = ""
+    return WarmContext(_lodash_source or None)
+
+
+_lodash_source: str | None = None
 
 
 def _failed(message: str) -> ToolRunResult:

@@ -4,27 +4,67 @@ It captures the intrinsics it needs before user code can touch them, builds ``co
 and ``sdk``, starts the tool's async function and records how its promise settles. It
 installs nothing global: the engine driver keeps the one dispatch function it returns, so
 tool code cannot reach it. No Python callable is ever exposed to JS.
+
+``sdk.http`` is a *host call*: it queues a request in an outbox and returns a promise. The
+driver collects the outbox when JS has nothing left to run, has the host perform the
+requests (the process pool's parent, through the SSRF guard) and settles the promises with
+the answers. The in-process runner has no host: there ``sdk.http`` rejects.
+
+lodash (global ``_`` and ``sdk._``), when its source is offered to the context, is evaluated
+on first use (about 9 ms of parsing, the bulk of a context's cost), or ahead of the call by
+``WarmContext.load_lodash`` when a pool worker has idle time to spend on it.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Final
 
 MAX_CONSOLE_CHARS: Final = 1024 * 1024
 MAX_TEXT_CHARS: Final = 16 * 1024
 CONSOLE_TRUNCATED: Final = "… console output truncated: over 1 MB"
-SDK_UNAVAILABLE: Final = ("http", "db")
+MAX_HTTP_CALLS: Final = 100  # sdk.http requests per tool call
+MAX_HTTP_BATCH: Final = 10  # requests handed to the host at once (run concurrently there)
+MAX_HTTP_BODY_CHARS: Final = 10 * 1024 * 1024
+HTTP_UNAVAILABLE: Final = "sdk.http is not available in the in-process runner"
+LODASH_PATH: Final = Path(__file__).parent / "js" / "node_modules" / "lodash" / "lodash.min.js"
+
+
+class LodashMissing(FileNotFoundError):
+    """The lodash file the sandbox preloads is not installed."""
+
+
+def load_lodash(path: Path | str = LODASH_PATH) -> str:
+    """The source of ``lodash.min.js``; a missing file says how to install it."""
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LodashMissing(
+            f"lodash is not installed at {path} ({exc.strerror or exc}): run `make install` "
+            "(it runs `npm ci --prefix src/toolkeep/sandbox/js`)"
+        ) from None
+    if "lodash" not in source[:2000]:
+        raise LodashMissing(f"{path} does not look like lodash.min.js")
+    return source
+
 
 _TEMPLATE: Final = r"""
 (function () {
   "use strict";
   const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze;
+  const create = Object.create, keys = Object.keys, define = Object.defineProperty;
   const apply = Reflect.apply, then = Promise.prototype.then, NativePromise = Promise;
-  const toStr = String, NativeError = Error, slice = String.prototype.slice;
+  const toStr = String, NativeError = Error, NativeTypeError = TypeError;
+  const slice = String.prototype.slice, lower = String.prototype.toLowerCase;
+  const splice = Array.prototype.splice, indirectEval = eval;
   const MAX_CONSOLE = $MAX_CONSOLE, MAX_TEXT = $MAX_TEXT, TRUNCATED = $TRUNCATED;
+  const MAX_CALLS = $MAX_CALLS, MAX_BATCH = $MAX_BATCH, MAX_BODY = $MAX_BODY;
   const lines = [];
-  let used = 0, full = false, state = 0, outcome, promise, payload;
+  let used = 0, full = false, state = 0, outcome, promise, payload, size = 0;
+  let hostCalls = false, sent = 0, nextId = 0;
+  let lodash, lodashSource = null, loadingLodash = false;
+  const queued = [], waiting = create(null);
 
   function cut(text, max) {
     return text.length > max ? apply(slice, text, [0, max]) : text;
@@ -62,13 +102,126 @@ _TEMPLATE: Final = r"""
   function unavailable(name) {
     return function () { throw new NativeError("sdk." + name + " is not available yet"); };
   }
-  const sdk = freeze({ $SDK });
+
+  // sdk.http: the error is created at the call so its stack shows the tool's line.
+  function failure(site, message, code) {
+    site.message = message;
+    if (code !== undefined) site.code = code;
+    return site;
+  }
+  function field(target, name, value) {
+    define(target, name, { value: value, enumerable: true, writable: true, configurable: true });
+  }
+  function request(spec) {
+    if (typeof spec !== "object" || spec === null) {
+      throw "expects an object {method, url, headers, body}";
+    }
+    const headers = {}, given = spec.headers;
+    let typed = false;
+    if (given !== undefined && given !== null) {
+      if (typeof given !== "object") throw "headers must be an object of strings";
+      const names = keys(given);
+      for (let i = 0; i < names.length; i++) {
+        field(headers, names[i], toStr(given[names[i]]));
+        if (apply(lower, names[i], []) === "content-type") typed = true;
+      }
+    }
+    let body = spec.body;
+    if (body === undefined || body === null) body = null;
+    else if (typeof body !== "string") {
+      body = stringify(body);  // an object is sent as JSON
+      if (typeof body !== "string") throw "body must be a string or a JSON-serializable value";
+      if (!typed) field(headers, "Content-Type", "application/json");
+    }
+    if (body !== null && body.length > MAX_BODY) throw "the request body is larger than 10 MB";
+    if (typeof spec.url !== "string") throw "url must be a string like https://api.example.com/v1";
+    const method = spec.method === undefined ? "GET" : toStr(spec.method);
+    return { method: method, url: spec.url, headers: headers, body: body };
+  }
+  function http(spec) {
+    const site = new NativeError("sdk.http");
+    return new NativePromise(function (resolve, reject) {
+      if (!hostCalls) return reject(failure(site, $UNAVAILABLE));
+      if (sent >= MAX_CALLS) {
+        const text = "sdk.http: at most " + MAX_CALLS + " requests per tool call";
+        return reject(failure(site, text, "too_many_requests"));
+      }
+      let normalized;
+      try { normalized = request(spec); } catch (e) {
+        const text = "sdk.http: " + (typeof e === "string" ? e : show(e));
+        return reject(failure(site, text, "request_invalid"));
+      }
+      sent++;
+      const id = nextId++;
+      waiting[id] = { resolve: resolve, reject: reject, site: site };
+      queued[queued.length] = [id, "http", normalized];
+    });
+  }
+  function response(r) {
+    const status = r.status, body = r.body, url = r.url, seen = create(null);
+    for (let i = 0; i < r.headers.length; i++) {
+      const name = apply(lower, r.headers[i][0], []), value = r.headers[i][1];
+      seen[name] = name in seen ? seen[name] + ", " + value : value;
+    }
+    const names = keys(seen);
+    return freeze({
+      status() { return status; },
+      body() { return body; },
+      json() { return parse(body); },
+      url() { return url; },
+      headers() {
+        const out = {};
+        for (let i = 0; i < names.length; i++) field(out, names[i], seen[names[i]]);
+        return out;
+      },
+    });
+  }
+  function outbox() {
+    if (queued.length === 0) return "";
+    return stringify(apply(splice, queued, [0, MAX_BATCH]));
+  }
+  function settle(answersJson) {
+    const answers = parse(answersJson);
+    for (let i = 0; i < answers.length; i++) {
+      const id = answers[i][0], answer = answers[i][1], entry = waiting[id];
+      if (entry === undefined) continue;
+      delete waiting[id];
+      if (answer.ok !== undefined) entry.resolve(response(answer.ok));
+      else {
+        const text = "sdk.http: " + answer.error.message;
+        entry.reject(failure(entry.site, text, answer.error.code));
+      }
+    }
+  }
+
+  function loadLodash() {
+    if (lodashSource !== null) {
+      const source = lodashSource;
+      lodashSource = null;
+      loadingLodash = true;
+      try { indirectEval(source); } finally { loadingLodash = false; }  // it sets root._
+    }
+    return lodash;
+  }
+  function offerLodash(source) {
+    lodashSource = source;
+    define(globalThis, "_", {
+      get() { return loadLodash(); },
+      set(value) {
+        if (loadingLodash) lodash = value;
+        define(globalThis, "_", { value: value, writable: true, configurable: true });
+      },
+      configurable: true,
+    });
+  }
+  const sdk = freeze({ http: http, db: unavailable("db"), get _() { return loadLodash(); } });
 
   function ok(value) { if (state === 0) { state = 1; outcome = value; } }
   function fail(reason) { if (state === 0) { state = 2; outcome = reason; } }
   function watch() { apply(then, promise, [ok, fail]); }
-  function start(fn, paramsJson, envJson) {
+  function start(fn, paramsJson, envJson, withHost) {
     const params = parse(paramsJson), env = freeze(parse(envJson));
+    hostCalls = withHost === true;
     try {
       promise = fn(params, env, console, sdk);
     } catch (e) {
@@ -98,6 +251,10 @@ _TEMPLATE: Final = r"""
       return "e";
     }
     if (outcome === undefined) return "u";
+    if (typeof outcome === "string" && outcome.length > maxChars) {
+      size = outcome.length + 2;  // too large before serializing it (which needs a copy)
+      return "L";
+    }
     try {
       payload = stringify(outcome);
     } catch (e) {
@@ -107,18 +264,22 @@ _TEMPLATE: Final = r"""
       return "e";
     }
     if (typeof payload !== "string") return "u";  // a function or a symbol
-    if (payload.length > maxChars) return "L";
-    return "v";
+    size = payload.length;
+    return size > maxChars ? "L" : "v";
   }
-  return function (command, a, b, c) {
+  return function (command, a, b, c, d) {
     switch (command) {
-      case "start": return start(a, b, c);
+      case "start": return start(a, b, c, d);
       case "watch": return watch();
       case "state": return state;
       case "finish": return finish(a);
       case "payload": return payload;
-      case "size": return payload.length;
+      case "size": return size;
       case "console": return stringify(lines);
+      case "outbox": return outbox();
+      case "settle": return settle(a);
+      case "offer": return offerLodash(a);
+      case "load": return typeof loadLodash();
     }
     throw new NativeError("unknown glue command " + command);
   };
@@ -128,5 +289,8 @@ GLUE_JS: Final = (
     _TEMPLATE.replace("$MAX_CONSOLE", str(MAX_CONSOLE_CHARS))
     .replace("$MAX_TEXT", str(MAX_TEXT_CHARS))
     .replace("$TRUNCATED", json.dumps(CONSOLE_TRUNCATED))
-    .replace("$SDK", ", ".join(f'{name}: unavailable("{name}")' for name in SDK_UNAVAILABLE))
+    .replace("$MAX_CALLS", str(MAX_HTTP_CALLS))
+    .replace("$MAX_BATCH", str(MAX_HTTP_BATCH))
+    .replace("$MAX_BODY", str(MAX_HTTP_BODY_CHARS))
+    .replace("$UNAVAILABLE", json.dumps(HTTP_UNAVAILABLE))
 )
