@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         logfilter.install()  # no API key or token reaches any log line, from any logger
         with open_context(settings, clock=clock) as ctx:
             async with open_runtime(ctx) as runtime:
+                gc.freeze()  # startup objects never die: keep them out of every collection
                 yield {"ctx": ctx, RUNTIME_KEY: runtime}
 
     routes = [
