@@ -46,12 +46,13 @@ def fake_github() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     issues = [{"number": 2, "title": "Second"}, {"number": 1, "title": "First"}]
 
     async def list_or_create(request: Request) -> JSONResponse:
-        body = await request.json() if request.method == "POST" else None
-        seen.append({"method": request.method, "auth": request.headers.get("authorization"),
-                     "body": body})  # fmt: skip
-        if request.method == "POST":
-            return JSONResponse({"number": 3, "title": body["title"]}, status_code=201)
-        return JSONResponse(issues)
+        auth = request.headers.get("authorization")
+        if request.method != "POST":
+            seen.append({"method": "GET", "auth": auth, "body": None})
+            return JSONResponse(issues)
+        body: dict[str, Any] = await request.json()
+        seen.append({"method": "POST", "auth": auth, "body": body})
+        return JSONResponse({"number": 3, "title": body["title"]}, status_code=201)
 
     app = Starlette(routes=[Route("/repos/{owner}/{repo}/issues", list_or_create,
                                   methods=["GET", "POST"])])  # fmt: skip
