@@ -35,6 +35,7 @@ def test_the_defaults_serve_locally_from_a_toolkeep_directory() -> None:
     assert settings.allowed_hosts == []
     assert settings.tool_workers is None
     assert settings.http_allow_networks == []
+    assert settings.traffic_retention_days == 30
     assert settings.usage_flush_interval == 1.0
 
 

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
         le=60,
         description="Seconds between batched writes of the traffic log and key last-used.",
     )
+    traffic_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days the traffic log keeps a request (older rows are pruned hourly).",
+    )
     auto_migrate: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )

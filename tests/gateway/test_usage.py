@@ -84,3 +84,19 @@ def test_a_flood_of_identical_refusals_is_stored_as_one_counted_row(
     flush(client)
     logs = client.get("/api/v1/servers/acme/logs", headers={"Authorization": f"Bearer {token}"})
     assert [(e["http_status"], e["count"]) for e in logs.json()] == [(401, 25)]
+
+
+def test_traffic_older_than_the_retention_is_pruned_and_newer_kept(
+    client: TestClient, world: World, ctx: AppContext, clock: ManualClock
+) -> None:
+    client.post("/s/acme/mcp", json=modern_call(), headers=modern_headers(key=world.key))
+    flush(client)
+    clock.advance(timedelta(days=10))
+    client.post("/s/acme/mcp", json=modern_call(), headers=modern_headers(key=world.key))
+    flush(client)
+    usage = runtime_of(client).usage
+    removed = client.portal.call(usage.prune, timedelta(days=5))  # type: ignore[union-attr]
+    assert removed == 1
+    token = ctx.accounts.create_token("owner@example.com", "t").plaintext
+    logs = client.get("/api/v1/servers/acme/logs", headers={"Authorization": f"Bearer {token}"})
+    assert [e["at"] for e in logs.json()] == [clock.now.isoformat().replace("+00:00", "Z")]

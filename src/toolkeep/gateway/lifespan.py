@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from toolkeep import __version__
 from toolkeep.context import AppContext
@@ -47,7 +48,8 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
         tools, sessions, server_version=__version__, allowed_origins=hosts.allows_origin
     )
     usage = UsageRecorder(ctx.db, ctx.clock)
-    flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval))
+    retention = timedelta(days=ctx.settings.traffic_retention_days)
+    flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval, retention))
     runtime = McpRuntime(
         repo, cache, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from toolkeep.traffic.repository import TrafficRepository
 
 log = logging.getLogger("toolkeep.usage")
 COALESCE = timedelta(minutes=1)
+PRUNE_EVERY_S = 3600.0
 
 
 @dataclass(slots=True)
@@ -132,10 +134,24 @@ class UsageRecorder:
             if traffic or uses or audits:
                 await anyio.to_thread.run_sync(self._write, traffic, uses, audits)
 
-    async def run(self, interval: float = 1.0) -> None:
+    async def prune(self, retention: timedelta) -> int:
+        """Delete traffic rows older than ``retention`` (in a worker thread)."""
+        cutoff = self.clock() - retention
+        return await anyio.to_thread.run_sync(self._prune, cutoff)
+
+    def _prune(self, cutoff: datetime) -> int:
+        with self.db.transaction() as conn:
+            return TrafficRepository(conn).delete_before(cutoff)
+
+    async def run(self, interval: float = 1.0, retention: timedelta | None = None) -> None:
+        """Flush every ``interval`` seconds; prune past ``retention`` about once an hour."""
+        next_prune = 0.0
         while True:
             await asyncio.sleep(interval)
             try:
+                if retention is not None and time.monotonic() >= next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY_S
+                    await self.prune(retention)
                 await self.flush()
             except Exception:  # keep recording; the next flush retries new work
                 log.exception("usage flush failed")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from toolkeep.store.tables import traffic_log
 from toolkeep.traffic.models import TrafficEntry, TrafficFilter
@@ -46,6 +46,11 @@ class TrafficRepository:
         sqlite = self.conn.dialect.name == "sqlite"
         rows = [_row(entry, sqlite) for entry in entries]
         self.conn.exec_driver_sql(_INSERT.replace("{p}", "?" if sqlite else "%s"), rows)
+
+    def delete_before(self, at: datetime) -> int:
+        """Drop rows older than ``at`` (retention); returns how many went."""
+        result = self.conn.execute(delete(traffic_log).where(traffic_log.c.at < at))
+        return int(result.rowcount)
 
     def query(self, server_id: uuid.UUID, where: TrafficFilter) -> list[TrafficEntry]:
         c = traffic_log.c
