@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 from tests.support.clock import ManualClock
+from tests.support.owners import owner
 from tests.support.snapshot import snapshot
-from tests.tools.conftest import owner, weather_spec
+from tests.tools.conftest import weather_spec
 from toolkeep.actors import Actor
 from toolkeep.context import AppContext
 from toolkeep.errors import ToolkeepError

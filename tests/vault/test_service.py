@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.support.clock import ManualClock
+from tests.support.owners import owner
 from tests.support.snapshot import snapshot
-from tests.vault.conftest import owner, server_of
+from tests.vault.conftest import server_of
 from toolkeep.actors import Actor
 from toolkeep.context import AppContext
 from toolkeep.crypto.sealing import SealBroken, Sealer

@@ -6,7 +6,7 @@ from sqlalchemy import insert, update
 
 from toolkeep.clock import Clock
 from toolkeep.mcp.ports import RequestContext, Session
-from toolkeep.mcp.sessions import new_session_id
+from toolkeep.mcp.sessions import mint_session
 from toolkeep.store.database import Database
 from toolkeep.store.fastread import FastReader
 from toolkeep.store.tables import mcp_sessions
@@ -33,14 +33,7 @@ class DbSessionStore:
         client_name: str | None,
         client_version: str | None,
     ) -> Session:
-        session = Session(
-            id=new_session_id(),
-            server_id=ctx.server_id,
-            kid=ctx.kid,
-            protocol_version=protocol_version,
-            client_name=client_name[:100] if client_name else None,
-            client_version=client_version[:50] if client_version else None,
-        )
+        session = mint_session(ctx, protocol_version, client_name, client_version)
         with self.db.transaction() as conn:
             conn.execute(
                 insert(mcp_sessions).values(

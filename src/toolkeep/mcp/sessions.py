@@ -9,6 +9,23 @@ from collections import OrderedDict
 from toolkeep.mcp.ports import RequestContext, Session
 
 
+def mint_session(
+    ctx: RequestContext,
+    protocol_version: str,
+    client_name: str | None,
+    client_version: str | None,
+) -> Session:
+    """A new session bound to the request's server and key; client-chosen names are capped."""
+    return Session(
+        id=new_session_id(),
+        server_id=ctx.server_id,
+        kid=ctx.kid,
+        protocol_version=protocol_version,
+        client_name=client_name[:100] if client_name else None,
+        client_version=client_version[:50] if client_version else None,
+    )
+
+
 def new_session_id() -> str:
     """A random session id: 192 bits, URL-safe base64 (visible ASCII only)."""
     return secrets.token_urlsafe(24)
@@ -37,14 +54,7 @@ class MemorySessionStore:
         client_version: str | None,
     ) -> Session:
         """Mint a session for this server and key."""
-        session = Session(
-            id=new_session_id(),
-            server_id=ctx.server_id,
-            kid=ctx.kid,
-            protocol_version=protocol_version,
-            client_name=client_name,
-            client_version=client_version,
-        )
+        session = mint_session(ctx, protocol_version, client_name, client_version)
         self._sessions[session.id] = (session, time.monotonic())
         while len(self._sessions) > self._max:
             self._sessions.popitem(last=False)
