@@ -6,6 +6,7 @@ is left out: it records the attempt, not a change the request asked for.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -24,3 +25,17 @@ def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(select(*columns))
             dump[table.name] = sorted((tuple(row) for row in rows), key=repr)
     return dump
+
+
+def stored_bytes(db: Database, data_dir: Path) -> bytes:
+    """Every byte a SQLite deployment keeps on disk: the data dir and the database files
+    (WAL and journal included, after a checkpoint). Empty for other backends."""
+    if db.dialect != "sqlite":
+        return b""
+    db.dispose()  # checkpoint the WAL so every byte is in the files read
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    database = Path(db.url.removeprefix("sqlite:///"))
+    files += [p for p in database.parent.glob(database.name + "*") if p.is_file()]
+    raw = b"".join(p.read_bytes() for p in files)
+    assert b"acme-weather" in raw  # the files read are the real database
+    return raw
