@@ -226,7 +226,11 @@ async def test_the_tool_cannot_reach_the_host(runner: ThreadedQuickJsRunner) -> 
             "await sdk.http({method: 'GET', url: 'https://example.com'})",
             "Error: sdk.http is not available in the in-process runner (line 1)",
         ),
-        ("\nconst rows = await sdk.db('select 1')", "Error: sdk.db is not available yet (line 2)"),
+        (
+            "const db = sdk.db({type: 'postgres', connection: 'postgres://u:p@db.example.com/d'});"
+            "\nconst rows = await db.raw('select 1')",
+            "Error: sdk.db is not available in the in-process runner (line 2)",
+        ),
     ],
 )
 async def test_what_the_sdk_cannot_do_in_process_says_so(

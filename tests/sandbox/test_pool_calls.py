@@ -92,7 +92,11 @@ async def test_params_and_env_arrive_as_plain_json_and_env_is_frozen(
         ),
         ("const x = 1;\nconst y = ;", "SyntaxError: unexpected token in expression: ';' (line 2)"),
         ("throw {code: 7}", '{"code":7}'),
-        ("\nconst rows = await sdk.db('select 1')", "Error: sdk.db is not available yet (line 2)"),
+        (
+            "\nconst rows = await sdk.db('select 1')",
+            "Error: sdk.db: expects {type, connection}, e.g. "
+            "sdk.db({type: 'postgres', connection: env.DATABASE_URL}) (line 2)",
+        ),
     ],
 )
 async def test_a_thrown_error_carries_its_message_and_the_tools_own_line_number(

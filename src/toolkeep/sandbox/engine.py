@@ -6,8 +6,8 @@ one thread and never reused, so nothing survives from one call to the next. A po
 builds the next context ahead of the call (``WarmContext``: the glue, and lodash when the
 worker has idle time); the in-process runner builds one per call, lodash loading lazily.
 
-Host calls (``sdk.http``): tool code queues requests in the glue's outbox and awaits a
-promise. When no JS job is left and the tool's promise is still pending, the driver takes
+Host calls (``sdk.http``, ``sdk.db``): tool code queues requests in the glue's outbox and
+awaits a promise. When no JS job is left and the tool's promise is still pending, the driver takes
 the queued requests and hands them to the ``host_calls`` callback (blocking, bounded by the
 time left); the answers settle the promises and the jobs run on. Waiting for the host counts
 against the wall-clock deadline, not against the engine's CPU-time limit.
@@ -74,7 +74,8 @@ class _Timeout(Exception):
 @dataclass(frozen=True, slots=True)
 class HostRequest:
     """A request tool code queued for the host: kind ``"http"`` is one ``sdk.http`` call,
-    ``payload`` its normalized ``{method, url, headers, body}``."""
+    ``payload`` its normalized ``{method, url, headers, body}``; kind ``"db"`` is one
+    ``sdk.db`` statement, ``payload`` its ``{type, connection, sql, bindings}``."""
 
     kind: str
     payload: Any
@@ -120,8 +121,9 @@ def execute(
     """Run the tool; every failure becomes a result, never an exception.
 
     ``warm``: a context prepared ahead (else a bare one is built now). ``host_calls``: what
-    performs ``sdk.http`` (else it rejects as unavailable). ``budget_s``: wall-clock seconds
-    left for this call (default ``invocation.timeout_s``; the pool passes what its queue left).
+    performs ``sdk.http`` and ``sdk.db`` (else they reject as unavailable). ``budget_s``:
+    wall-clock seconds left for this call (default ``invocation.timeout_s``; the pool passes
+    what its queue left).
     """
     started = time.perf_counter()
     try:

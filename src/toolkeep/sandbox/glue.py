@@ -5,10 +5,12 @@ and ``sdk``, starts the tool's async function and records how its promise settle
 installs nothing global: the engine driver keeps the one dispatch function it returns, so
 tool code cannot reach it. No Python callable is ever exposed to JS.
 
-``sdk.http`` is a *host call*: it queues a request in an outbox and returns a promise. The
-driver collects the outbox when JS has nothing left to run, has the host perform the
-requests (the process pool's parent, through the SSRF guard) and settles the promises with
-the answers. The in-process runner has no host: there ``sdk.http`` rejects.
+``sdk.http`` and ``sdk.db`` are *host calls*: each queues a request in one outbox and
+returns a promise. The driver collects the outbox when JS has nothing left to run, has the
+host perform the requests (the process pool's parent: the SSRF guard, the database drivers)
+and settles the promises with the answers. The in-process runner has no host: there both
+reject as unavailable. ``sdk.db`` is the client of ``toolkeep.sandbox.db.prelude``, evaluated
+here in every context and handed the glue's own host call (kind ``"db"``).
 
 lodash (global ``_`` and ``sdk._``), when its source is offered to the context, is evaluated
 on first use (about 9 ms of parsing, the bulk of a context's cost), or ahead of the call by
@@ -21,6 +23,8 @@ import json
 from pathlib import Path
 from typing import Final
 
+from toolkeep.sandbox.db.prelude import DB_PRELUDE_EXPRESSION, HOST_CALL_KIND
+
 MAX_CONSOLE_CHARS: Final = 1024 * 1024
 MAX_TEXT_CHARS: Final = 16 * 1024
 CONSOLE_TRUNCATED: Final = "… console output truncated: over 1 MB"
@@ -28,6 +32,8 @@ MAX_HTTP_CALLS: Final = 100  # sdk.http requests per tool call
 MAX_HTTP_BATCH: Final = 10  # requests handed to the host at once (run concurrently there)
 MAX_HTTP_BODY_CHARS: Final = 10 * 1024 * 1024
 HTTP_UNAVAILABLE: Final = "sdk.http is not available in the in-process runner"
+MAX_DB_CALLS: Final = 100  # sdk.db queries per tool call
+DB_UNAVAILABLE: Final = "sdk.db is not available in the in-process runner"
 LODASH_PATH: Final = Path(__file__).parent / "js" / "node_modules" / "lodash" / "lodash.min.js"
 
 
@@ -60,9 +66,10 @@ _TEMPLATE: Final = r"""
   const splice = Array.prototype.splice, indirectEval = eval;
   const MAX_CONSOLE = $MAX_CONSOLE, MAX_TEXT = $MAX_TEXT, TRUNCATED = $TRUNCATED;
   const MAX_CALLS = $MAX_CALLS, MAX_BATCH = $MAX_BATCH, MAX_BODY = $MAX_BODY;
+  const MAX_DB_CALLS = $MAX_DB_CALLS, DB = $DB_KIND;
   const lines = [];
   let used = 0, full = false, state = 0, outcome, promise, payload, size = 0;
-  let hostCalls = false, sent = 0, nextId = 0;
+  let hostCalls = false, sent = 0, dbSent = 0, nextId = 0;
   let lodash, lodashSource = null, loadingLodash = false;
   const queued = [], waiting = create(null);
 
@@ -99,10 +106,6 @@ _TEMPLATE: Final = r"""
     warn(...args) { emit("[warn] ", args); },
     error(...args) { emit("[error] ", args); },
   });
-  function unavailable(name) {
-    return function () { throw new NativeError("sdk." + name + " is not available yet"); };
-  }
-
   // sdk.http: the error is created at the call so its stack shows the tool's line.
   function failure(site, message, code) {
     site.message = message;
@@ -152,9 +155,25 @@ _TEMPLATE: Final = r"""
         return reject(failure(site, text, "request_invalid"));
       }
       sent++;
-      const id = nextId++;
-      waiting[id] = { resolve: resolve, reject: reject, site: site };
-      queued[queued.length] = [id, "http", normalized];
+      enqueue({ kind: "http", resolve: resolve, reject: reject, site: site }, normalized);
+    });
+  }
+  function enqueue(entry, payload) {
+    const id = nextId++;
+    waiting[id] = entry;
+    queued[queued.length] = [id, entry.kind, payload];
+  }
+  // sdk.db's host call. The prelude's client makes the rows, and the Error at the tool's
+  // line, itself: this resolves with the host's `ok` and rejects with its `error` as is.
+  function dbCall(kind, payload) {
+    return new NativePromise(function (resolve, reject) {
+      if (!hostCalls) return reject({ code: "unavailable", message: $DB_UNAVAILABLE });
+      if (dbSent >= MAX_DB_CALLS) {
+        const text = "at most " + MAX_DB_CALLS + " queries per tool call";
+        return reject({ code: "too_many_queries", message: text });
+      }
+      dbSent++;
+      enqueue({ kind: DB, resolve: resolve, reject: reject }, payload);
     });
   }
   function response(r) {
@@ -186,7 +205,9 @@ _TEMPLATE: Final = r"""
       const id = answers[i][0], answer = answers[i][1], entry = waiting[id];
       if (entry === undefined) continue;
       delete waiting[id];
-      if (answer.ok !== undefined) entry.resolve(response(answer.ok));
+      if (entry.kind === DB) {
+        if (answer.ok !== undefined) entry.resolve(answer.ok); else entry.reject(answer.error);
+      } else if (answer.ok !== undefined) entry.resolve(response(answer.ok));
       else {
         const text = "sdk.http: " + answer.error.message;
         entry.reject(failure(entry.site, text, answer.error.code));
@@ -214,7 +235,8 @@ _TEMPLATE: Final = r"""
       configurable: true,
     });
   }
-  const sdk = freeze({ http: http, db: unavailable("db"), get _() { return loadLodash(); } });
+  const db = ($DB_PRELUDE)(null, dbCall);  // called now: it captures the intrinsics it uses
+  const sdk = freeze({ http: http, db: db, get _() { return loadLodash(); } });
 
   function ok(value) { if (state === 0) { state = 1; outcome = value; } }
   function fail(reason) { if (state === 0) { state = 2; outcome = reason; } }
@@ -293,4 +315,8 @@ GLUE_JS: Final = (
     .replace("$MAX_BATCH", str(MAX_HTTP_BATCH))
     .replace("$MAX_BODY", str(MAX_HTTP_BODY_CHARS))
     .replace("$UNAVAILABLE", json.dumps(HTTP_UNAVAILABLE))
+    .replace("$MAX_DB_CALLS", str(MAX_DB_CALLS))
+    .replace("$DB_KIND", json.dumps(HOST_CALL_KIND))
+    .replace("$DB_UNAVAILABLE", json.dumps(DB_UNAVAILABLE))
+    .replace("$DB_PRELUDE", DB_PRELUDE_EXPRESSION)  # last: its text is not a template
 )

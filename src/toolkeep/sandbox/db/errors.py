@@ -18,6 +18,8 @@ class DbErrorCode(StrEnum):
     QUERY_FAILED = "query_failed"  # the database rejected the statement (its own message)
     TIMEOUT = "timeout"
     RESULT_TOO_LARGE = "result_too_large"
+    TOO_MANY_QUERIES = "too_many_queries"  # over the per-tool-call cap of the sandbox
+    UNAVAILABLE = "unavailable"  # no host runs queries here (the in-process runner)
 
 
 class DbError(Exception):

@@ -64,11 +64,12 @@ function __toolkeep_install_db(sdk, hostCall) {
   function invalid(message) { return coded(new NativeError(PREFIX + message), "query_invalid"); }
   // Errors of asynchronous work reuse an Error made at the tool's call (QuickJS keeps no
   // async stack), so they point at the tool's own line.
+  // A message that names sdk.db itself ("sdk.db is not available ...") is kept whole.
   function retarget(site, message, code, dbCode) {
     if (apply(indexOf, message, [PREFIX]) === 0) {
       message = apply(sliceStr, message, [PREFIX.length]);
     }
-    site.message = PREFIX + message;
+    site.message = apply(indexOf, message, ["sdk.db "]) === 0 ? message : PREFIX + message;
     return coded(site, code, dbCode);
   }
   function rejected(reason) { return apply(promiseReject, NativePromise, [reason]); }

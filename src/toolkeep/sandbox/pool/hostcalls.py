@@ -1,7 +1,9 @@
-"""The parent's side of host calls: a worker asks, the parent performs ``sdk.http``.
+"""The parent's side of host calls: a worker asks, the parent performs ``sdk.http`` requests
+and ``sdk.db`` statements.
 
-The worker is not trusted here either: batches are capped, each request is checked before
-it becomes an ``HttpRequest``, and every answer is bounded by the call's deadline (a
+The worker is not trusted here either: batches are capped, each kind has its own cap per
+tool call (the glue's, counted again here), each request is checked before it becomes an
+``HttpRequest`` or a ``DbRequest``, and every answer is bounded by the call's deadline (a
 request still running then is answered with a timeout error, so the worker can report the
 timeout itself, console lines included, instead of being killed).
 """
@@ -15,7 +17,9 @@ from typing import Any, Final
 
 import anyio
 
-from toolkeep.sandbox.glue import MAX_HTTP_BATCH, MAX_HTTP_CALLS
+from toolkeep.sandbox.db import HOST_CALL_KIND as DB
+from toolkeep.sandbox.db import DbErrorCode, DbPolicy, db_outcome
+from toolkeep.sandbox.glue import MAX_DB_CALLS, MAX_HTTP_BATCH, MAX_HTTP_CALLS
 from toolkeep.sandbox.http import HttpError, HttpErrorCode, HttpPolicy, HttpRequest, perform
 from toolkeep.sandbox.pool.protocol import ProtocolError
 
@@ -25,19 +29,36 @@ Outcome = dict[str, Any]
 TIMED_OUT: Final[Outcome] = {
     "error": {"code": "timeout", "message": "the tool ran out of time waiting for this request"}
 }
+HTTP: Final = "http"
+CAPS: Final = {HTTP: MAX_HTTP_CALLS, DB: MAX_DB_CALLS}
 
 
 def _error(code: str, message: str) -> Outcome:
     return {"error": {"code": code, "message": message}}
 
 
+def _too_many(kind: str) -> Outcome:
+    if kind == DB:
+        return _error(
+            DbErrorCode.TOO_MANY_QUERIES.value, f"at most {MAX_DB_CALLS} queries per tool call"
+        )
+    return _error("too_many_requests", f"at most {MAX_HTTP_CALLS} requests per tool call")
+
+
+def _unexpected(kind: str) -> Outcome:
+    if kind == DB:
+        return _error(DbErrorCode.QUERY_FAILED.value, "The database call failed unexpectedly")
+    return _error(HttpErrorCode.REQUEST_FAILED.value, "The request failed unexpectedly")
+
+
 class HostCallHandler:
     """Answers the host requests of one tool call."""
 
-    def __init__(self, policy: HttpPolicy, deadline: float) -> None:
-        self.policy = policy
+    def __init__(self, http_policy: HttpPolicy, db_policy: DbPolicy, deadline: float) -> None:
+        self.http_policy = http_policy
+        self.db_policy = db_policy
         self.deadline = deadline
-        self.count = 0
+        self.counts = dict.fromkeys(CAPS, 0)
 
     async def answer(self, message: Mapping[str, Any]) -> list[Outcome]:
         requests = message.get("requests")
@@ -55,16 +76,19 @@ class HostCallHandler:
         return outcomes
 
     async def _one(self, request: Any) -> Outcome:
-        self.count += 1
-        if self.count > MAX_HTTP_CALLS:
-            return _error("too_many_requests", f"at most {MAX_HTTP_CALLS} requests per tool call")
-        if not isinstance(request, dict) or request.get("kind") != "http":
+        kind = request.get("kind") if isinstance(request, dict) else None
+        if not isinstance(kind, str) or kind not in CAPS:
             return _error("unsupported", "this host call is not supported")
+        self.counts[kind] += 1
+        if self.counts[kind] > CAPS[kind]:
+            return _too_many(kind)
         try:
-            return await http_outcome(request.get("payload"), self.policy)
-        except Exception:  # perform raises only HttpError; anything else is our bug
+            if kind == DB:
+                return await db_outcome(request.get("payload"), self.db_policy)
+            return await http_outcome(request.get("payload"), self.http_policy)
+        except Exception:  # both answer every failure themselves; anything else is our bug
             log.exception("a host call failed unexpectedly")
-            return _error(HttpErrorCode.REQUEST_FAILED.value, "The request failed unexpectedly")
+            return _unexpected(kind)
 
 
 async def http_outcome(payload: Any, policy: HttpPolicy) -> Outcome:

@@ -5,8 +5,8 @@ names the message.
 
 - parent → worker: ``init {lodash}`` once, ``call {invocation, budget_s}``, and
   ``host {outcomes}`` answering a ``host`` request.
-- worker → parent: ``ready`` once warm, ``host {requests}`` (``sdk.http`` calls, the worker
-  blocks for the answer), ``result {result}`` ending a call.
+- worker → parent: ``ready`` once warm, ``host {requests}`` (``sdk.http`` and ``sdk.db``
+  calls, the worker blocks for the answer), ``result {result}`` ending a call.
 
 The parent treats every worker message as untrusted input: sizes are capped and the result
 is validated field by field before it becomes a ``ToolRunResult``.

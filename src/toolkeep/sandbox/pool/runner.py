@@ -2,8 +2,8 @@
 
 Each worker runs one call at a time in a fresh single-use context it built while idle. The
 parent (this object, on the server's event loop) hands calls to idle workers in FIFO order,
-performs their ``sdk.http`` requests through the SSRF-guarded client, and supervises every
-call:
+performs their ``sdk.http`` requests through the SSRF-guarded client and their ``sdk.db``
+statements (same address rules), and supervises every call:
 
 - deadline: the call's ``timeout_s`` counts from ``run`` (queueing included); the worker
   enforces it itself, and the parent SIGKILLs the worker ``grace_s`` after it;
@@ -32,6 +32,7 @@ from typing import Final
 
 import anyio
 
+from toolkeep.sandbox.db import DbPolicy
 from toolkeep.sandbox.glue import LODASH_PATH, load_lodash
 from toolkeep.sandbox.http import HttpPolicy
 from toolkeep.sandbox.pool.hostcalls import HostCallHandler
@@ -52,12 +53,17 @@ class RunnerClosed(RuntimeError):
 
 
 class ProcessPoolRunner:
+    """``http_policy`` (default: ``HttpPolicy()``) governs ``sdk.http``, ``db_policy``
+    ``sdk.db`` (default: ``DbPolicy()`` opening the same ``allow_networks`` as the HTTP
+    policy: an administrator allows a network to tools, whatever they speak to it)."""
+
     def __init__(
         self,
         size: int | None = None,
         *,
         lodash_path: Path | str = LODASH_PATH,
         http_policy: HttpPolicy | None = None,
+        db_policy: DbPolicy | None = None,
         grace_s: float = 2.0,
         rss_limit_bytes: int | None = None,
         recycle_after: int | None = 1000,
@@ -71,6 +77,7 @@ class ProcessPoolRunner:
             raise ValueError("grace_s must not be negative, recycle_after must be positive")
         self.lodash_path = Path(lodash_path)
         self.http_policy = http_policy or HttpPolicy()
+        self.db_policy = db_policy or DbPolicy(allow_networks=self.http_policy.allow_networks)
         self.grace_s = grace_s
         self.rss_limit_bytes = rss_limit_bytes
         self.recycle_after = recycle_after
@@ -199,7 +206,7 @@ class ProcessPoolRunner:
         self, worker: WorkerProcess, invocation: ToolInvocation, deadline: float
     ) -> ToolRunResult | None:
         """Answer the call's host requests, return its result; None: the worker was lost."""
-        host = HostCallHandler(self.http_policy, deadline)
+        host = HostCallHandler(self.http_policy, self.db_policy, deadline)
         try:
             while True:
                 message = await worker.receive()
