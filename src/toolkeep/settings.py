@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     http_allow_networks: list[str] = Field(
         default_factory=list,
         description=(
-            "Networks (CIDR) that tool code may reach with sdk.http although they are "
-            "private/loopback, e.g. an internal API. JSON list in the env var. Default: none."
+            "Networks (CIDR) that tool code may reach with sdk.http and sdk.db although they "
+            "are private/loopback, e.g. an internal API or database. JSON list in the env var."
         ),
     )
     usage_flush_interval: float = Field(
