@@ -1,7 +1,10 @@
 """``python -m bench``: start each target, drive it with wrk, print and save the figures.
 
 .venv/bin/python -m bench [--duration 5] [--connections 32] [--repeat K] [--only NAME]
-                         [--scenario NAME] [--form both|modern|legacy]
+                         [--scenario NAME[,NAME]] [--form both|modern|legacy] [--paced N]
+
+e.g. the tool runtime comparison alone:
+.venv/bin/python -m bench --only toolkeep,fastmcp --scenario tools_call,tools_call_lodash
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--scenario",
         action="append",
         metavar="NAME",
-        help=f"scenarios to run (default: all of {', '.join(DEFAULT_SCENARIOS)})",
+        help="scenarios to run, repeatable or comma-separated "
+        f"(default: all of {', '.join(DEFAULT_SCENARIOS)})",
     )
     parser.add_argument(
         "--form",
@@ -89,6 +93,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "default both",
     )
     parser.add_argument(
+        "--paced",
+        type=int,
+        default=40,
+        metavar="N",
+        help="tools_call and tools_call_lodash (first form run) also get N calls one at a time, "
+        "50 ms apart, timed by the harness: the idle-worker latency (default 40; 0 = none)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -97,6 +109,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if min(args.duration, args.connections, args.threads, args.repeat) < 1 or args.warmup < 0:
         parser.error("--duration, --connections, --threads and --repeat >= 1; --warmup >= 0")
+    if args.paced != 0 and args.paced < 10:
+        parser.error("--paced is 0 (none) or at least 10")
     return args
 
 
@@ -133,6 +147,7 @@ def _meta(args: argparse.Namespace, started: dt.datetime, wrk: str) -> dict[str,
         "wrk_threads": args.threads,
         "form": args.form,
         "repeat": args.repeat,
+        "paced_calls": args.paced,
         "wrk": wrk,
         "git": _git(),
         "python": platform.python_version(),
@@ -159,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios=_csv(args.scenario, ALL_SCENARIOS, "scenario") or DEFAULT_SCENARIOS,
         forms=FORMS if args.form == "both" else tuple(f for f in FORMS if f == args.form),
         repeat=args.repeat,
+        paced=args.paced,
     )
     try:
         wrk = wrk_version()

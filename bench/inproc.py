@@ -1,8 +1,9 @@
 """``python -m bench.inproc``: Toolkeep's CPU per request with no uvicorn, no socket, no wrk.
 
 It prepares the same data dir as ``python -m bench`` (user, server ``bench`` in api_key mode,
-its key, the ``add`` tool), builds ``toolkeep.app:create_app`` in this process, runs its
-lifespan, and calls the ASGI app directly N times per scenario, one request after another.
+its key, the ``add`` and ``stats`` tools), builds ``toolkeep.app:create_app`` in this
+process, runs its lifespan, and calls the ASGI app directly N times per scenario, one request
+after another.
 CPU is this process's user+sys time (every thread: the usage flusher and the sandbox run on
 threads) plus that of any child process. Other load on the machine barely moves it, so it is
 the noise-free complement of the wrk figures; it leaves out what uvicorn and httptools cost
@@ -59,7 +60,7 @@ class Figures:
     name: str
     requests: int
     cpu_us: float  # per request: this process (all threads) + child processes
-    loop_us: float  # per request: the event-loop thread's share (the rest: worker threads)
+    loop_us: float  # per request: the event-loop thread's share (the rest: threads, children)
     children_us: float  # per request: the child processes' share
     wall_us: float  # per request
 
@@ -146,8 +147,9 @@ def _verify(case: Case, answer: Answer) -> None:
     result = _result(answer)
     if result is None:
         raise SystemExit(f"{case.name}: no JSON-RPC result: {snippet}")
-    if case.name.startswith("tools_call") and not scenarios.returned_five(result):
-        raise SystemExit(f"{case.name}: add(2, 3) did not answer 5: {snippet}")
+    problem = scenarios.tool_result_problem(case.name.split("/")[0], result, snippet)
+    if problem is not None:
+        raise SystemExit(f"{case.name}: {problem}")
 
 
 async def _open_session(driver: AsgiDriver, key: str) -> str:
@@ -168,6 +170,7 @@ def _cases(key: str, session: str) -> list[Case]:
         Case("unauthorized/modern", scenarios.tools_list("modern", None), 401),
         Case("tools_call/modern", scenarios.tools_call("modern", key), 200),
         Case("tools_call/legacy", scenarios.tools_call("legacy", key, session), 200),
+        Case("tools_call_lodash/modern", scenarios.tools_call_lodash("modern", key), 200),
     ]
 
 
@@ -255,7 +258,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> dict[str, list[Figure
 
 def _line(f: Figures) -> str:
     kids = f"  (children {f.children_us:.0f})" if f.children_us >= 0.5 else ""
-    return (f"{f.name:<22} {f.cpu_us:8.1f} us CPU/req (loop thread {f.loop_us:6.1f})   "
+    return (f"{f.name:<24} {f.cpu_us:8.1f} us CPU/req (loop thread {f.loop_us:6.1f})   "
             f"{f.wall_us:8.1f} us wall/req   n={f.requests}{kids}")  # fmt: skip
 
 
@@ -263,20 +266,20 @@ def summary(runs: dict[str, list[Figures]]) -> str:
     """Per case: the lowest CPU per request of the runs (the least disturbed) and the median."""
     out = [
         "",
-        f"{'case':<22} {'min CPU us/req':>15} {'loop thread':>12} {'median':>8} "
+        f"{'case':<24} {'min CPU us/req':>15} {'loop thread':>12} {'median':>8} "
         f"{'wall us/req':>12}  runs (us)",
     ]
     for name, figures in runs.items():
         cpu = sorted(f.cpu_us for f in figures)
         best = min(figures, key=lambda f: f.cpu_us)
         all_runs = ", ".join(f"{f.cpu_us:.0f}" for f in figures)
-        out.append(f"{name:<22} {cpu[0]:>15.1f} {best.loop_us:>12.1f} "
+        out.append(f"{name:<24} {cpu[0]:>15.1f} {best.loop_us:>12.1f} "
                    f"{statistics.median(cpu):>8.1f} {best.wall_us:>12.1f}  {all_runs}")  # fmt: skip
     out.append(
         "CPU = this process (all threads) + child processes; no uvicorn/httptools/socket cost. "
-        "loop thread = the event loop's own share of the best run (the rest ran on worker "
-        "threads: sandbox, usage flusher). The driver floor is what this loop costs around an "
-        "empty ASGI app."
+        "loop thread = the event loop's own share of the best run (the rest: other threads, "
+        "e.g. the usage flusher, and child processes, i.e. the sandbox workers). The driver "
+        "floor is what this loop costs around an empty ASGI app."
     )
     return "\n".join(out)
 

@@ -1,7 +1,14 @@
-"""Start the targets, probe and verify each scenario, then measure each at N and 1 connection."""
+"""Start the targets, probe and verify each scenario, then measure each at N and 1 connection.
+
+The tool-call scenarios of the first form run are also measured *paced*: calls one at a time,
+each ``PACED_GAP_S`` after the previous answer, timed by the harness (httpx). A Toolkeep
+worker idle that long has lodash pre-loaded into its next context, which back-to-back load
+(wrk, at any connection count) never lets it do.
+"""
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -13,10 +20,12 @@ import httpx
 from bench import procstat, scenarios
 from bench.scenarios import ProbeResult, Scenario
 from bench.server import RunningServer, ServerStartError, run_server
-from bench.targets import ALL_SCENARIOS, FORM_SCENARIOS, FORMS, Form, Target
+from bench.targets import ALL_SCENARIOS, FORM_SCENARIOS, FORMS, TOOL_SCENARIOS, Form, Target
 from bench.wrk import WrkError, WrkResult, run_wrk
 
 Log = Callable[[str], None]
+
+PACED_GAP_S = 0.05  # twice the Toolkeep worker's 25 ms idle threshold for pre-loading lodash
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +37,7 @@ class Options:
     scenarios: tuple[str, ...]  # run those of them each target supports
     forms: tuple[Form, ...] = FORMS  # the forms of the per-form scenarios (tools_list, tools_call)
     repeat: int = 1  # measured passes over all points; per point the highest req/s is kept
+    paced: int = 40  # paced calls per tool-call point of the first form (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +56,21 @@ class Measurement:
     cpu_us_per_request: float | None
     wrk_cpu_s: float
     other_cpu_s: float  # machine busy time used by neither the server nor wrk (noise)
+    children_cpu_s: float = 0.0  # of server_cpu_s: its child processes (Toolkeep's sandbox)
     rps_runs: tuple[float, ...] = ()  # req/s of every pass (this one is the best)
     cpu_runs: tuple[float | None, ...] = ()  # CPU us per request of every pass
+
+
+@dataclass(frozen=True, slots=True)
+class Paced:
+    """Calls sent one at a time, each ``gap_ms`` after the previous answer (client-timed)."""
+
+    calls: int
+    gap_ms: float
+    p50_ms: float
+    p90_ms: float
+    max_ms: float
+    bad: int  # answers that failed the scenario's check (status, result)
 
 
 @dataclass(slots=True)
@@ -60,6 +83,7 @@ class ScenarioResult:
     error: str | None = None
     at_n: Measurement | None = None
     at_1: Measurement | None = None
+    paced: Paced | None = None
 
 
 @dataclass(slots=True)
@@ -247,8 +271,11 @@ def _measure_point(point: Point, opts: Options, *, first_pass: bool, log: Log) -
             run = _drive(point, connections, opts.duration_s, opts)
             log(f"{tag} {_line(run)}{suffix}")
             runs.append(run)
-    except (WrkError, ServerDied) as exc:
-        o.error = str(exc)
+        if first_pass and opts.paced and o.scenario in TOOL_SCENARIOS and o.form == opts.forms[0]:
+            o.paced = _paced(point, opts.paced)
+            log(f"{tag} {_paced_line(o.paced)}")
+    except (WrkError, ServerDied, httpx.HTTPError) as exc:
+        o.error = str(exc) or repr(exc)
         log(f"{tag} ERROR: {o.error}")
 
 
@@ -269,6 +296,7 @@ def _best(runs: list[Measurement]) -> Measurement:
 def _drive(point: Point, connections: int, duration_s: float, opts: Options) -> Measurement:
     server, scenario = point.server, point.scenario
     cpu_before = procstat.tree_cpu_seconds(server.pid)
+    kids_before = procstat.tree_cpu_seconds(server.pid, include_self=False)
     busy_before = procstat.machine_busy_seconds()
     run = run_wrk(
         point.url,
@@ -280,12 +308,41 @@ def _drive(point: Point, connections: int, duration_s: float, opts: Options) -> 
     )
     busy = procstat.machine_busy_seconds() - busy_before
     server_cpu = procstat.tree_cpu_seconds(server.pid) - cpu_before
+    kids = procstat.tree_cpu_seconds(server.pid, include_self=False) - kids_before
     if not procstat.alive(server.pid):
         raise ServerDied(f"the server process {server.pid} died during the run")
-    return _measurement(run, scenario.expected_status, server_cpu, busy)
+    return _measurement(run, scenario.expected_status, server_cpu, busy, kids)
 
 
-def _measurement(run: WrkResult, expected: int, server_cpu: float, busy: float) -> Measurement:
+def _paced(point: Point, calls: int) -> Paced:
+    """``calls`` requests one at a time, ``PACED_GAP_S`` apart; each answer is checked."""
+    latencies: list[float] = []
+    bad = 0
+    request = point.scenario.request
+    with httpx.Client(timeout=10.0) as client:
+        scenarios.send(client, point.url, request)  # opens the connection, not timed
+        for _ in range(calls):
+            time.sleep(PACED_GAP_S)  # the pacing itself: idle time the server is meant to see
+            started = time.perf_counter()
+            response = scenarios.send(client, point.url, request)
+            latencies.append((time.perf_counter() - started) * 1e3)
+            bad += scenarios.check_answer(point.scenario, response, floor=False) is not None
+    if not procstat.alive(point.server.pid):
+        raise ServerDied(f"the server process {point.server.pid} died during the paced calls")
+    deciles = statistics.quantiles(latencies, n=10, method="inclusive")
+    return Paced(calls=calls, gap_ms=PACED_GAP_S * 1e3, p50_ms=statistics.median(latencies),
+                 p90_ms=deciles[8], max_ms=max(latencies), bad=bad)  # fmt: skip
+
+
+def _paced_line(p: Paced) -> str:
+    bad = f", {p.bad} UNEXPECTED" if p.bad else ""
+    return (f"paced ({p.calls} calls, {p.gap_ms:.0f} ms apart, httpx-timed): p50 {p.p50_ms:.2f} "
+            f"ms, p90 {p.p90_ms:.2f} ms, max {p.max_ms:.2f} ms{bad}")  # fmt: skip
+
+
+def _measurement(
+    run: WrkResult, expected: int, server_cpu: float, busy: float, children_cpu: float = 0.0
+) -> Measurement:
     return Measurement(
         connections=run.connections,
         requests=run.requests,
@@ -301,6 +358,7 @@ def _measurement(run: WrkResult, expected: int, server_cpu: float, busy: float) 
         cpu_us_per_request=server_cpu / run.requests * 1e6 if run.requests else None,
         wrk_cpu_s=run.wrk_cpu_s,
         other_cpu_s=max(0.0, busy - server_cpu - run.wrk_cpu_s),
+        children_cpu_s=children_cpu,
     )
 
 

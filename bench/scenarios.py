@@ -79,19 +79,38 @@ def tools_list(form: Form, key: str | None, session: str | None = None) -> HttpR
     return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
 
 
-def tools_call(form: Form, key: str | None, session: str | None = None) -> HttpRequest:
-    """One tools/call of ``add(2, 3)``: stateless, or within ``session`` (legacy form)."""
-    params: dict[str, object] = {"name": "add", "arguments": {"a": 2, "b": 3}}
+# The ``stats`` payload of tools_call_lodash: 20 numbers, unsorted, with a repeat and a
+# negative so that sortBy has real work and the checked sum is not a coincidence.
+STATS_VALUES: tuple[int, ...] = (42, 7, 19, -3, 88, 23, 5, 61, 14, 7, 30, 99, 2, 56, 71, 11,
+                                 36, 48, 27, 64)  # fmt: skip
+
+
+def tools_call(
+    form: Form,
+    key: str | None,
+    session: str | None = None,
+    *,
+    tool: str = "add",
+    arguments: dict[str, object] | None = None,
+) -> HttpRequest:
+    """One tools/call (default ``add(2, 3)``): stateless, or within ``session`` (legacy form)."""
+    args = {"a": 2, "b": 3} if arguments is None else arguments
+    params: dict[str, object] = {"name": tool, "arguments": args}
     if form == "modern":
         params["_meta"] = {
             "io.modelcontextprotocol/protocolVersion": MODERN,
             "io.modelcontextprotocol/clientCapabilities": {},
         }
-        headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": "add"}
+        headers = {"MCP-Protocol-Version": MODERN, "Mcp-Method": "tools/call", "Mcp-Name": tool}
     else:
         headers = _legacy_headers(session)
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
     return HttpRequest(headers={**_BASE_HEADERS, **headers, **_auth(key)}, body=_dumps(body))
+
+
+def tools_call_lodash(form: Form, key: str | None, session: str | None = None) -> HttpRequest:
+    """One tools/call of ``stats(STATS_VALUES)``: lodash in Toolkeep, plain Python elsewhere."""
+    return tools_call(form, key, session, tool="stats", arguments={"values": list(STATS_VALUES)})
 
 
 def initialize(key: str | None) -> HttpRequest:
@@ -145,6 +164,8 @@ def build(
         return Scenario(name, initialize(key), 200, "legacy")
     if name == "tools_call":
         return Scenario(name, tools_call(form, key, session), 200, form)
+    if name == "tools_call_lodash":
+        return Scenario(name, tools_call_lodash(form, key, session), 200, form)
     raise ValueError(f"unknown scenario {name!r}")
 
 
@@ -201,11 +222,22 @@ def check_answer(scenario: Scenario, response: httpx.Response, *, floor: bool) -
     result = payload.get("result") if isinstance(payload, dict) else None
     if not isinstance(result, dict):
         return f"HTTP 200 but no JSON-RPC result: {snippet}"
-    if scenario.name == "tools_call":
-        if result.get("isError"):
-            return f"HTTP 200 but the tool call failed (isError): {snippet}"
-        if not returned_five(result):
-            return f"HTTP 200 but add(2, 3) did not return 5: {snippet}"
+    return tool_result_problem(scenario.name, result, snippet)
+
+
+def tool_result_problem(scenario: str, result: dict[str, Any], snippet: str) -> str | None:
+    """Why a ``tools/call`` result of ``scenario`` is wrong (None if right, or not a call)."""
+    if scenario not in ("tools_call", "tools_call_lodash"):
+        return None
+    if result.get("isError"):
+        return f"HTTP 200 but the tool call failed (isError): {snippet}"
+    if scenario == "tools_call" and not returned_five(result):
+        return f"HTTP 200 but add(2, 3) did not return 5: {snippet}"
+    if scenario == "tools_call_lodash" and not returned_stats(result):
+        return (
+            f"HTTP 200 but stats did not return sum {sum(STATS_VALUES)}, max "
+            f"{max(STATS_VALUES)} and the values sorted: {snippet}"
+        )
     return None
 
 
@@ -217,3 +249,33 @@ def returned_five(result: dict[str, Any]) -> bool:
     content = result.get("content")
     items = content if isinstance(content, list) else []
     return any(isinstance(i, dict) and str(i.get("text", "")).strip() == "5" for i in items)
+
+
+def returned_stats(result: dict[str, Any]) -> bool:
+    """``stats(STATS_VALUES)``: the right sum, max and sorted list, as structured content (or
+    the same object wrapped in ``result``), or as the JSON text of a content item."""
+    candidates: list[object] = []
+    structured = result.get("structuredContent")
+    if isinstance(structured, dict):
+        candidates += [structured, structured.get("result")]
+    content = result.get("content")
+    for item in content if isinstance(content, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            try:
+                candidates.append(json.loads(item["text"]))
+            except ValueError:
+                continue
+    return any(_stats_ok(c) for c in candidates)
+
+
+def _stats_ok(value: object) -> bool:
+    if not isinstance(value, dict):
+        return False
+    expected_sorted = sorted(STATS_VALUES)
+    got_sorted = value.get("sorted")
+    return (
+        value.get("sum") == sum(STATS_VALUES)
+        and value.get("max") == max(STATS_VALUES)
+        and isinstance(got_sorted, list)
+        and got_sorted == expected_sorted
+    )

@@ -61,9 +61,12 @@ def _prepare_toolkeep(workdir: Path) -> Prepared:
     return Prepared(mcp_path=mcp_path, key=key, env=server_env(data_dir))
 
 
-DEFAULT_SCENARIOS = ("tools_list", "tools_call", "unauthorized", "initialize")
+DEFAULT_SCENARIOS = ("tools_list", "tools_call", "tools_call_lodash", "unauthorized", "initialize")
 ALL_SCENARIOS = DEFAULT_SCENARIOS
-FORM_SCENARIOS = ("tools_list", "tools_call")  # run once per form; the others once
+# Run once per form; the others once. tools_call_lodash: tools/call of ``stats`` (lodash in
+# Toolkeep, plain Python in sdk/fastmcp); tools_call: ``add``, the trivial tool.
+FORM_SCENARIOS = ("tools_list", "tools_call", "tools_call_lodash")
+TOOL_SCENARIOS = ("tools_call", "tools_call_lodash")  # the tool runtime comparison
 
 TARGETS: dict[str, Target] = {
     t.name: t
@@ -75,7 +78,8 @@ TARGETS: dict[str, Target] = {
             scenarios=ALL_SCENARIOS,
             forms=FORMS,
             prepare=_static_key_target("/mcp"),
-            description="mcp 2.3.0 MCPServer, stateless_http + json_response, static TokenVerifier",
+            description="mcp 2.3.0 MCPServer, stateless_http + json_response, static "
+            "TokenVerifier, plain-Python tools add and stats",
         ),
         Target(
             name="fastmcp",
@@ -84,7 +88,8 @@ TARGETS: dict[str, Target] = {
             scenarios=ALL_SCENARIOS,
             forms=FORMS,
             prepare=_static_key_target("/mcp"),
-            description="FastMCP 4.2.3, stateless_http + json_response, StaticTokenVerifier",
+            description="FastMCP 4.2.3, stateless_http + json_response, StaticTokenVerifier, "
+            "plain-Python tools add and stats (sync, FastMCP's worker thread)",
         ),
         Target(
             name="hello",
@@ -104,7 +109,8 @@ TARGETS: dict[str, Target] = {
             forms=FORMS,
             prepare=_prepare_toolkeep,
             description="Toolkeep (toolkeep.app:create_app), server 'bench' in api_key mode, "
-            "tool add; legacy form within one session",
+            "JS tools add and stats (lodash) in the sandbox worker pool; legacy form within one "
+            "session",
             legacy_session=True,
         ),
     )

@@ -1,7 +1,9 @@
 """The official ``mcp`` 2.3.0 server (``MCPServer``) in its fastest HTTP configuration.
 
-Stateless Streamable HTTP with JSON responses (no SSE), one tool ``add``, and a bearer check
-equivalent to Toolkeep's: a ``TokenVerifier`` that accepts exactly one static key.
+Stateless Streamable HTTP with JSON responses (no SSE), the plain-Python tools ``add`` and
+``stats`` (``bench/targets/pytools.py``, the same two tools as the other MCP targets, so
+``tools/list`` answers alike), and a bearer check equivalent to Toolkeep's: a
+``TokenVerifier`` that accepts exactly one static key.
 
 Run by the harness as ``uvicorn --factory bench.targets.sdk_server:create_app`` with
 ``BENCH_API_KEY`` (the key) and ``BENCH_BASE_URL`` (``http://127.0.0.1:<port>``) set.
@@ -16,6 +18,8 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from starlette.applications import Starlette
+
+from bench.targets.pytools import add, stats
 
 MCP_PATH = "/mcp"
 
@@ -32,11 +36,6 @@ class StaticKeyVerifier:
         return AccessToken(token=token, client_id="bench", scopes=[])
 
 
-def add(a: int, b: int) -> int:
-    """Add two integers."""
-    return a + b
-
-
 def create_app() -> Starlette:
     key = os.environ["BENCH_API_KEY"]
     base_url = os.environ.get("BENCH_BASE_URL", "http://127.0.0.1:8000")
@@ -51,6 +50,7 @@ def create_app() -> Starlette:
         log_level="WARNING",
     )
     server.add_tool(add)
+    server.add_tool(stats)
     return server.streamable_http_app(
         streamable_http_path=MCP_PATH, stateless_http=True, json_response=True
     )

@@ -1,5 +1,6 @@
 """Toolkeep itself: a fresh data dir with one user, one API-key server ``bench``, its key and
-the ``add`` tool.
+two tools: ``add`` (trivial JavaScript) and ``stats`` (lodash ``_.sum``, ``_.max``,
+``_.sortBy``), the counterparts of the plain-Python tools of ``bench/targets/pytools.py``.
 
 ``prepare_toolkeep`` runs in the harness process BEFORE the server starts; the server is then
 started as ``uvicorn --factory toolkeep.app:create_app`` with ``TOOLKEEP_DATA_DIR`` pointing at
@@ -28,6 +29,13 @@ ADD_TOOL = ToolSpec(
         Parameter("a", "integer", required=True),
         Parameter("b", "integer", required=True),
     ),
+)
+STATS_TOOL = ToolSpec(
+    name="stats",
+    description="Sum, maximum and sorted copy of a list of numbers.",
+    code="return {sum: _.sum(params.values), max: _.max(params.values), "
+    "sorted: _.sortBy(params.values)};",
+    parameters=(Parameter("values", "array", required=True),),
 )
 
 
@@ -62,8 +70,10 @@ def prepare_toolkeep(data_dir: Path) -> tuple[str, str]:
             raise RuntimeError("creating an api_key server did not mint its first key")
         key = result.minted_key.plaintext
 
-        # The same tool as the SDK and FastMCP targets: tools/list returns one tool, and the
-        # tools_call scenario has something to call (add(2, 3) = 5, run in the sandbox).
+        # The same tools as the SDK and FastMCP targets: tools/list returns these two, the
+        # tools_call scenario calls add(2, 3) = 5 and tools_call_lodash calls stats (lodash),
+        # both run in the sandbox.
         ctx.tools.create(actor, SUBDOMAIN, ADD_TOOL)
+        ctx.tools.create(actor, SUBDOMAIN, STATS_TOOL)
 
     return MCP_PATH, key
