@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -64,11 +67,22 @@ def _announce(settings: Settings, host: str, port: int, users: int, overrides: O
     if users:
         return
     typer.echo("\nNo user exists yet. Create the first one (an admin), then a token for the API:")
+    command = _command_name()
     for step in FIRST_USER_STEPS:
-        typer.echo(f"    {step}")
+        typer.echo(f"    {step.replace('toolkeep', command, 1)}")
     if overrides.values():
         typer.echo("(pass the same --data-dir / --database-url options to these commands)")
     typer.echo("")
+
+
+def _command_name() -> str:
+    """``toolkeep`` when that is on PATH, else the path this process was started with
+    (e.g. ``.venv/bin/toolkeep`` under ``make serve``), so the hint can be pasted as is."""
+    started = Path(sys.argv[0])
+    on_path = shutil.which("toolkeep")
+    if started.name == "toolkeep" and (on_path is None or Path(on_path) != started.resolve()):
+        return os.path.relpath(started) if started.is_absolute() else str(started)
+    return "toolkeep"
 
 
 def _url_host(host: str) -> str:
