@@ -349,17 +349,19 @@ async def test_the_connection_string_and_password_never_reach_the_tool(
 
 async def test_sdk_db_is_installed_in_every_pre_warmed_context() -> None:
     """Back-to-back calls in one worker get a context warmed without lodash, a pause gets
-    one with lodash loaded: both have the same frozen ``sdk.db``."""
+    one with lodash loaded: both have the same frozen ``sdk.db`` (a read-only accessor that
+    parses the client on first use)."""
     code = """
     const d = Object.getOwnPropertyDescriptor(sdk, 'db');
     sdk.db = null;
-    return [typeof sdk.db, Object.isFrozen(sdk), d.writable, d.configurable];
+    return [typeof sdk.db, Object.isFrozen(sdk), typeof d.get === 'function' && d.set === undefined,
+            d.configurable];
     """
     async with open_pool(1) as single:
         results = [await run(single, code) for _ in range(3)]
         await anyio.sleep(0.2)  # the worker's idle time: lodash is loaded ahead
         results.append(await run(single, code))
-    assert [result.value for result in results] == [["function", True, False, False]] * 4
+    assert [result.value for result in results] == [["function", True, True, False]] * 4
 
 
 async def test_the_in_process_runner_says_sdk_db_is_unavailable() -> None:

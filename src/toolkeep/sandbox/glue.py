@@ -9,8 +9,9 @@ tool code cannot reach it. No Python callable is ever exposed to JS.
 returns a promise. The driver collects the outbox when JS has nothing left to run, has the
 host perform the requests (the process pool's parent: the SSRF guard, the database drivers)
 and settles the promises with the answers. The in-process runner has no host: there both
-reject as unavailable. ``sdk.db`` is the client of ``toolkeep.sandbox.db.prelude``, evaluated
-here in every context and handed the glue's own host call (kind ``"db"``).
+reject as unavailable. ``sdk.db`` is the client of ``toolkeep.sandbox.db.prelude``, held as a
+string and evaluated on first use of ``sdk.db`` (parsing it would otherwise be half the cost of
+every context), then handed the glue's own host call (kind ``"db"``).
 
 lodash (global ``_`` and ``sdk._``), when its source is offered to the context, is evaluated
 on first use (about 9 ms of parsing, the bulk of a context's cost), or ahead of the call by
@@ -235,8 +236,20 @@ _TEMPLATE: Final = r"""
       configurable: true,
     });
   }
-  const db = ($DB_PRELUDE)(null, dbCall);  // called now: it captures the intrinsics it uses
-  const sdk = freeze({ http: http, db: db, get _() { return loadLodash(); } });
+  // The sdk.db client is parsed only when a tool first touches sdk.db (parsing it costs
+  // ~0.9 ms, half of a context). A tool that tampered with intrinsics before that can only
+  // subvert its own query builder: the parent checks every query as if it came from raw().
+  const dbSource = $DB_SOURCE;
+  let db = null;
+  function loadDb() {
+    if (db === null) db = indirectEval(dbSource)(null, dbCall);
+    return db;
+  }
+  const sdk = freeze({
+    http: http,
+    get db() { return loadDb(); },
+    get _() { return loadLodash(); },
+  });
 
   function ok(value) { if (state === 0) { state = 1; outcome = value; } }
   function fail(reason) { if (state === 0) { state = 2; outcome = reason; } }
@@ -318,5 +331,5 @@ GLUE_JS: Final = (
     .replace("$MAX_DB_CALLS", str(MAX_DB_CALLS))
     .replace("$DB_KIND", json.dumps(HOST_CALL_KIND))
     .replace("$DB_UNAVAILABLE", json.dumps(DB_UNAVAILABLE))
-    .replace("$DB_PRELUDE", DB_PRELUDE_EXPRESSION)  # last: its text is not a template
+    .replace("$DB_SOURCE", json.dumps(DB_PRELUDE_EXPRESSION))  # last: not a template
 )
