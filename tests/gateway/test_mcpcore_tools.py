@@ -68,10 +68,8 @@ def call(client: TestClient, key: str, tool: str, arguments: dict[str, Any]) -> 
     return result
 
 
-def test_github_style_tools_run_unchanged_with_secrets_lodash_and_sdk_http(
-    ctx: AppContext, settings: Settings, fake_github: tuple[str, list[dict[str, Any]]]
-) -> None:
-    base_url, seen = fake_github
+def github_server(ctx: AppContext, base_url: str) -> str:
+    """Server ``ghub`` with both tools and their secrets; returns its API key."""
     user = ctx.accounts.create_user("dev@example.com", "correct horse battery")
     actor = Actor(user.id, user.email)
     key = ctx.servers.create(actor, name="GitHub", subdomain="ghub").minted_key
@@ -83,10 +81,18 @@ def test_github_style_tools_run_unchanged_with_secrets_lodash_and_sdk_http(
     ctx.tools.create(actor, "ghub", spec)
     ctx.vault.put(actor, "ghub", "GITHUB_TOKEN", TOKEN)
     ctx.vault.put(actor, "ghub", "API_BASE", base_url)
+    return key.plaintext
+
+
+def test_github_style_tools_run_unchanged_with_secrets_lodash_and_sdk_http(
+    ctx: AppContext, settings: Settings, fake_github: tuple[str, list[dict[str, Any]]]
+) -> None:
+    base_url, seen = fake_github
+    key = github_server(ctx, base_url)
     allowed = settings.model_copy(update={"http_allow_networks": ["127.0.0.1/32"]})
     with TestClient(create_app(allowed, clock=ctx.clock)) as client:
-        listed = call(client, key.plaintext, "list_issues", {"repo": "acme/app"})
-        created = call(client, key.plaintext, "create_issue", {"repo": "acme/app", "title": "Hi"})
+        listed = call(client, key, "list_issues", {"repo": "acme/app"})
+        created = call(client, key, "create_issue", {"repo": "acme/app", "title": "Hi"})
     assert listed["content"] == [{"type": "text", "text": "#1 First\n#2 Second"}]
     assert created["structuredContent"] == {"number": 3, "title": "Hi"}
     assert [s["auth"] for s in seen] == [f"Bearer {TOKEN}"] * 2  # env, never the MCP key
@@ -97,16 +103,9 @@ def test_without_the_allow_list_a_local_api_is_refused_before_any_connection(
     ctx: AppContext, settings: Settings, fake_github: tuple[str, list[dict[str, Any]]]
 ) -> None:
     base_url, seen = fake_github
-    user = ctx.accounts.create_user("dev@example.com", "correct horse battery")
-    actor = Actor(user.id, user.email)
-    key = ctx.servers.create(actor, name="GitHub", subdomain="ghub").minted_key
-    assert key is not None
-    repo = Parameter("repo", "string", required=True)
-    ctx.tools.create(actor, "ghub", ToolSpec("list_issues", "List issues.", LIST_ISSUES, (repo,)))
-    ctx.vault.put(actor, "ghub", "GITHUB_TOKEN", TOKEN)
-    ctx.vault.put(actor, "ghub", "API_BASE", base_url)
+    key = github_server(ctx, base_url)
     with TestClient(create_app(settings, clock=ctx.clock)) as client:
-        result = call(client, key.plaintext, "list_issues", {"repo": "acme/app"})
+        result = call(client, key, "list_issues", {"repo": "acme/app"})
     assert result["isError"] is True
     assert "sdk.http" in result["content"][0]["text"]
     assert "loopback" in result["content"][0]["text"]
