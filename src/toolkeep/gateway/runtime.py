@@ -85,9 +85,10 @@ class McpRuntime:
         sub = target.subdomain
         found = extract(scope)
         token = parse_key(found.value) if found.value else None
-        early = self._early_refusal(sub, found.value, found.problem, token)
+        locked_id = self.locked.locked_id(sub)
+        early = _early_refusal(locked_id, found.value, found.problem, token)
         if early is not None:
-            await self._refuse(send, sub, self.locked.locked_id(sub), early, rid, ip, started)
+            await self._refuse(send, sub, locked_id, early, rid, ip, started)
             return None
         try:
             server, state = self.repo.server_and_key(sub, token.kid if token else None)
@@ -112,18 +113,6 @@ class McpRuntime:
             return _Admitted(server, refusal.kid, state.last_used_at if state else None)
         await self._refuse(send, sub, server.id, refusal, rid, ip, started)
         return None
-
-    def _early_refusal(
-        self, sub: str, value: str | None, problem: Problem | None, token: Token | None
-    ) -> Refusal | None:
-        """What can be refused with no database read at all."""
-        if value is not None and token is None and value.startswith("tk_"):
-            return MALFORMED  # a broken Toolkeep key, whatever the server's mode
-        if self.locked.locked_id(sub) is None:
-            return None
-        if problem is not None:
-            return problem
-        return MALFORMED if token is None else None
 
     def _verdict(
         self, server_id: uuid.UUID, token: Token | None, state: KeyState | None
@@ -190,6 +179,20 @@ class McpRuntime:
 
 _NO_CREDENTIAL = frozenset({Problem.MISSING, Problem.NO_SCHEME})
 _USED_AFTER = {Outcome.REVOKED: "key.used_after_revoke", Outcome.EXPIRED: "key.used_after_expiry"}
+
+
+def _early_refusal(
+    locked_id: uuid.UUID | None, value: str | None, problem: Problem | None, token: Token | None
+) -> Refusal | None:
+    """What can be refused with no database read at all (``locked_id``: the server was
+    seen in API Key mode moments ago)."""
+    if value is not None and token is None and value.startswith("tk_"):
+        return MALFORMED  # a broken Toolkeep key, whatever the server's mode
+    if locked_id is None:
+        return None
+    if problem is not None:
+        return problem
+    return MALFORMED if token is None else None
 
 
 def _ms(started: float) -> float:
