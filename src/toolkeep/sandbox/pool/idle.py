@@ -22,7 +22,7 @@ class IdleQueue(Generic[T]):
 
     def __init__(self) -> None:
         self._idle: deque[T] = deque()
-        self._waiters: deque[asyncio.Future[T]] = deque()
+        self._waiters: deque[asyncio.Future[T | None]] = deque()
 
     def __len__(self) -> int:
         return len(self._idle)
@@ -35,24 +35,41 @@ class IdleQueue(Generic[T]):
                 return
         self._idle.append(item)
 
-    async def get(self) -> T:
+    def take(self) -> T | None:
+        """An idle item now, or None."""
+        return self._idle.popleft() if self._idle else None
+
+    async def get(self, timeout_s: float) -> T | None:
+        """The next idle item, waiting at most ``timeout_s``; None when none came in time."""
         if self._idle:
             return self._idle.popleft()
-        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        if timeout_s <= 0:
+            return None
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[T | None] = loop.create_future()
         self._waiters.append(waiter)
+        timer = loop.call_later(timeout_s, _expire, waiter)
         try:
             return await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.put(waiter.result())
+            handed = waiter.result() if waiter.done() and not waiter.cancelled() else None
+            if handed is not None:
+                self.put(handed)  # handed over just as the caller was cancelled
             else:
                 waiter.cancel()
             raise
+        finally:
+            timer.cancel()
 
     def drain(self) -> list[T]:
         items = list(self._idle)
         self._idle.clear()
         return items
+
+
+def _expire(waiter: asyncio.Future[T | None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def timed_out(invocation: ToolInvocation, *, queued: int | None = None) -> ToolRunResult:

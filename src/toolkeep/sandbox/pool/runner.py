@@ -7,8 +7,9 @@ statements (same address rules), and supervises every call:
 
 - deadline: the call's ``timeout_s`` counts from ``run`` (queueing included); the worker
   enforces it itself, and the parent SIGKILLs the worker ``grace_s`` after it;
-- memory: the worker's engine limit, plus the parent polling the worker's RSS every 50 ms
-  and SIGKILLing it above ``rss_limit_bytes`` (default: baseline + call limit + 64 MiB);
+- memory: the worker's engine limit, plus the parent polling the busy workers' RSS every
+  50 ms (one timer for the pool) and SIGKILLing one above ``rss_limit_bytes`` (default:
+  baseline + call limit + 64 MiB);
 - a worker that dies mid-call is a ``crash`` result; a caller that goes away (cancellation)
   kills its worker too, its state being unknown.
 
@@ -89,6 +90,8 @@ class ProcessPoolRunner:
         self._workers: set[WorkerProcess] = set()
         self._idle: IdleQueue[WorkerProcess] = IdleQueue()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._busy: dict[WorkerProcess, int] = {}  # busy worker -> its RSS limit
+        self._memory_poll: asyncio.TimerHandle | None = None
         self._changed: asyncio.Event | None = None
         self._start_lock: asyncio.Lock | None = None
         self._closed = False
@@ -146,7 +149,8 @@ class ProcessPoolRunner:
     async def run(self, invocation: ToolInvocation) -> ToolRunResult:
         if self._closed:
             raise RunnerClosed("The tool runner is closed.")
-        await self.start()
+        if self._config is None:
+            await self.start()
         started = time.monotonic()
         deadline = started + invocation.timeout_s
         result: ToolRunResult | None = None
@@ -165,12 +169,10 @@ class ProcessPoolRunner:
 
     async def _acquire(self, deadline: float) -> WorkerProcess | None:
         while True:
-            worker: WorkerProcess | None = None
-            with anyio.move_on_after(deadline - time.monotonic()):
-                worker = await self._idle.get()
+            worker = self._idle.take() or await self._idle.get(deadline - time.monotonic())
             if worker is None:
                 return None
-            if worker.alive and worker.resident_bytes() is not None:  # not even a zombie
+            if worker.running():
                 return worker
             self._retire(worker, "crash")  # it died while idle
 
@@ -179,7 +181,7 @@ class ProcessPoolRunner:
     ) -> ToolRunResult | None:
         """The call's result; None when the worker was found dead on delivery."""
         try:
-            await worker.send(call_message(invocation, deadline - time.monotonic()))
+            worker.send(call_message(invocation, deadline - time.monotonic()))
         except WorkerGone:
             worker.kill("crash")
             return None
@@ -188,16 +190,23 @@ class ProcessPoolRunner:
     async def _supervise(
         self, worker: WorkerProcess, invocation: ToolInvocation, deadline: float
     ) -> ToolRunResult:
-        outcome: ToolRunResult | None = None
-        limit = self.rss_limit(invocation)
-        with anyio.move_on_after(deadline + self.grace_s - time.monotonic()) as timer:
-            async with anyio.create_task_group() as group:
-                group.start_soon(self._watch, worker, limit, group.cancel_scope)
-                outcome = await self._converse(worker, invocation, deadline)
-                group.cancel_scope.cancel()
+        """Converse with the worker under the watchdogs: a timer that kills it at the
+        deadline + grace, and the pool's RSS poll (``_poll_memory``) while it is busy."""
+        loop = asyncio.get_running_loop()
+        overdue = loop.call_later(
+            max(0.0, deadline + self.grace_s - time.monotonic()), worker.kill, "timeout"
+        )
+        self._busy[worker] = self.rss_limit(invocation)
+        if self._memory_poll is None:
+            self._memory_poll = loop.call_later(RSS_POLL_S, self._poll_memory)
+        try:
+            outcome = await self._converse(worker, invocation, deadline)
+        finally:
+            overdue.cancel()
+            del self._busy[worker]
         if outcome is not None:
             return outcome
-        worker.kill("timeout" if timer.cancelled_caught else "crash")  # the first reason sticks
+        worker.kill("crash")  # the first reason sticks
         if worker.kill_reason != "timeout":
             log.warning("sandbox worker %d ended mid-call (%s)", worker.pid, worker.kill_reason)
         return verdict(worker.kill_reason, invocation)
@@ -206,7 +215,7 @@ class ProcessPoolRunner:
         self, worker: WorkerProcess, invocation: ToolInvocation, deadline: float
     ) -> ToolRunResult | None:
         """Answer the call's host requests, return its result; None: the worker was lost."""
-        host = HostCallHandler(self.http_policy, self.db_policy, deadline)
+        host: HostCallHandler | None = None
         try:
             while True:
                 message = await worker.receive()
@@ -214,7 +223,9 @@ class ProcessPoolRunner:
                     return result_from(message)
                 if message["t"] != "host":
                     raise ProtocolError(f"unexpected message {message['t']!r}")
-                await worker.send({"t": "host", "outcomes": await host.answer(message)})
+                if host is None:
+                    host = HostCallHandler(self.http_policy, self.db_policy, deadline)
+                worker.send({"t": "host", "outcomes": await host.answer(message)})
         except WorkerGone:
             return None
         except ProtocolError as exc:
@@ -229,18 +240,19 @@ class ProcessPoolRunner:
             return self.rss_limit_bytes
         return self.baseline_rss + invocation.memory_limit_bytes + RSS_HEADROOM
 
-    async def _watch(self, worker: WorkerProcess, limit: int, scope: anyio.CancelScope) -> None:
-        """Poll the busy worker's RSS; kill it above ``limit``, stop the call if it is gone."""
-        while True:
-            await anyio.sleep(RSS_POLL_S)
+    def _poll_memory(self) -> None:
+        """Every ``RSS_POLL_S`` while any call runs: kill a busy worker above its budget
+        (its call ends at once) or found gone."""
+        self._memory_poll = None
+        for worker, limit in list(self._busy.items()):
             rss = worker.resident_bytes()
-            if rss is not None and rss <= limit:
-                continue
-            if rss is not None:
+            if rss is None:
+                worker.kill("crash")
+            elif rss > limit:
                 log.warning("sandbox worker %d used %d MiB; killing it", worker.pid, rss >> 20)
                 worker.kill("memory")
-            scope.cancel()
-            return
+        if self._busy and not self._closed:
+            self._memory_poll = asyncio.get_running_loop().call_later(RSS_POLL_S, self._poll_memory)
 
     def _release(self, worker: WorkerProcess) -> None:
         worker.calls += 1
@@ -296,6 +308,9 @@ class ProcessPoolRunner:
         """Stop every worker (idle ones leave by themselves, busy ones are killed; their
         calls answer ``crash``), cancel respawns, remove the working directory."""
         self._closed = True
+        if self._memory_poll is not None:
+            self._memory_poll.cancel()
+            self._memory_poll = None
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
