@@ -168,3 +168,14 @@ async def test_workers_are_recycled_after_a_number_of_calls() -> None:
         [second] = await refilled(pool, 1)
         assert second != first
         assert gone(first)
+
+
+async def test_each_worker_is_recycled_at_a_threshold_up_to_ten_percent_early() -> None:
+    async with open_pool(2, recycle_after=40) as pool:
+        with anyio.fail_after(BOUND_S):
+            for n in range(60):  # every worker passes its threshold at least once
+                assert (await pool.run(invocation("return params.n", {"n": n}))).value == n
+            await pool.wait_full()
+        thresholds = [worker.recycle_at for worker in pool._workers]
+        assert all(t is not None and 36 <= t <= 40 for t in thresholds)
+        assert len(pool.pids) == 2

@@ -141,6 +141,7 @@ class WorkerProcess:
         self.pid: int = transport.get_pid()
         self.kill_reason: str | None = None  # why we killed it; None while we have not
         self.calls = 0
+        self.recycle_at: int | None = None  # set by the pool
         self._pidfd = _open_pidfd(self.pid)
         stdin = transport.get_pipe_transport(STDIN)
         if stdin is None or transport.get_pipe_transport(STDOUT) is None:
