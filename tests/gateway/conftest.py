@@ -85,3 +85,17 @@ def world(ctx: AppContext) -> World:
     return World(
         actor, acme.minted_key.plaintext, other.minted_key.plaintext, f"/s/hidden/mcp/{secret}"
     )
+
+
+def count_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, the SQL of every statement the hot-path reader runs (key, session, tools)."""
+    reader = runtime_of(client).repo.reader
+    statements: list[str] = []
+    run = reader._run
+
+    def counted(sql: str, params: Any, *, one: bool) -> Any:
+        statements.append(" ".join(sql.split()))
+        return run(sql, params, one=one)
+
+    monkeypatch.setattr(reader, "_run", counted)
+    return statements

@@ -34,6 +34,7 @@ class HostPolicy:
         self.names = frozenset(names)
         self.suffix = "." + settings.base_domain if settings.base_domain else None
         self._seen: set[str] = set()
+        self._seen_raw: set[bytes] = set()
 
     def allows_host(self, authority: str) -> bool:
         if self.any or authority in self._seen:
@@ -44,13 +45,23 @@ class HostPolicy:
             self._seen.add(authority)  # remember exact allowed spellings; refusals stay uncached
         return allowed
 
+    def allows_raw(self, raw: bytes | None) -> bool:
+        """``allows_host`` on the raw Host header value (None: no Host header)."""
+        if self.any or raw in self._seen_raw:
+            return True
+        allowed = self.allows_host("" if raw is None else raw.decode("latin-1"))
+        if allowed and raw is not None and len(self._seen_raw) < 1024:
+            self._seen_raw.add(raw)  # exact allowed spellings only, as in allows_host
+        return allowed
+
     def allows_origin(self, origin: str, scope: Any) -> bool:
         """Browser Origins must name an allowed host too (``null`` never does)."""
         parts = urlsplit(origin)
         return parts.scheme in ("http", "https") and self.allows_host(parts.netloc)
 
-    def host_of(self, scope: Any) -> str:
+    def host_of(self, scope: Any) -> bytes | None:
+        """The raw value of the first Host header, if any."""
         for name, value in scope["headers"]:
             if name == b"host":
-                return str(value.decode("latin-1"))
-        return ""
+                return value  # type: ignore[no-any-return]
+        return None

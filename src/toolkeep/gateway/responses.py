@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from toolkeep.gateway.credentials import Problem
 from toolkeep.keys.verifier import Outcome, Verdict
-from toolkeep.mcp.asgi import Send
+from toolkeep.mcp.asgi import Message, Send
 
 DOCS: Final = "https://toolkeep.dev/docs/api-keys"
 _BASE_HEADERS: Final = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
@@ -66,12 +66,21 @@ _OUTCOMES: Final[dict[Outcome, tuple[str, str]]] = {
 
 
 _PROCESS = secrets.token_hex(4)
+_PROCESS_BYTES = _PROCESS.encode()
 _SEQUENCE = itertools.count(1)
 
 
 def new_request_id() -> str:
-    """Unique per request: a random per-process prefix and a counter (cheaper than urandom)."""
+    """Unique per request: a random per-process prefix and a counter (cheaper than urandom).
+
+    Request ids only correlate an answer with logs; they grant nothing, so a counter is fine.
+    """
     return f"req_{_PROCESS}{next(_SEQUENCE):08x}"
+
+
+def new_request_id_bytes() -> bytes:
+    """``new_request_id()`` as the bytes that go on the wire."""
+    return b"req_%s%08x" % (_PROCESS_BYTES, next(_SEQUENCE))
 
 
 def _iso(at: datetime | None) -> str:
@@ -82,7 +91,7 @@ _MARK = "\u0000request-id\u0000"
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
     """A response rendered once; only the request id differs between sends."""
 
     status: int
@@ -90,19 +99,23 @@ class _Prepared:
     tail: bytes
     headers: tuple[tuple[bytes, bytes], ...]
 
+    def messages(self, rid: bytes) -> tuple[Message, Message]:
+        """The ``http.response.start`` and ``http.response.body`` messages for ``rid``."""
+        payload = self.head + rid + self.tail
+        headers = [*self.headers, (b"request-id", rid), (b"content-length", b"%d" % len(payload))]
+        start = {"type": "http.response.start", "status": self.status, "headers": headers}
+        return start, {"type": "http.response.body", "body": payload}
+
     async def send(self, send: Send, rid: str) -> None:
-        rid_bytes = rid.encode()
-        payload = self.head + rid_bytes + self.tail
-        headers = [*self.headers, (b"request-id", rid_bytes)]
-        headers.append((b"content-length", str(len(payload)).encode()))
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        start, body = self.messages(rid.encode())
+        await send(start)
+        await send(body)
 
 
-def _prepare(status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> _Prepared:
+def _prepare(status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]]) -> Prepared:
     body["request_id"] = _MARK
     head, _, tail = json.dumps(body, separators=(",", ":")).partition(json.dumps(_MARK)[1:-1])
-    return _Prepared(status, head.encode(), tail.encode(), (*_BASE_HEADERS, *headers))
+    return Prepared(status, head.encode(), tail.encode(), (*_BASE_HEADERS, *headers))
 
 
 def _challenge(realm: str, error: str | None = None, description: str | None = None) -> bytes:
@@ -115,7 +128,7 @@ def _challenge(realm: str, error: str | None = None, description: str | None = N
 
 
 @functools.lru_cache(maxsize=4096)
-def _problem(realm: str, problem: Problem) -> _Prepared:
+def prepared_problem(realm: str, problem: Problem) -> Prepared:
     status, error, description = _PROBLEMS[problem]
     code = "credentials_missing" if problem is Problem.NO_SCHEME else problem.value
     body: dict[str, Any] = {"error": error or "unauthorized", "error_code": code}
@@ -124,7 +137,7 @@ def _problem(realm: str, problem: Problem) -> _Prepared:
     return _prepare(status, body, [(b"www-authenticate", _challenge(realm, error, header_text))])
 
 
-def _rejection(realm: str, verdict: Verdict) -> _Prepared:
+def _rejection(realm: str, verdict: Verdict) -> Prepared:
     short, long = _OUTCOMES[verdict.outcome]
     at = _iso(verdict.at)
     body: dict[str, Any] = {"error": "invalid_token", "error_code": verdict.outcome.value}
@@ -142,7 +155,7 @@ _plain_rejection = functools.lru_cache(maxsize=4096)(_rejection)
 
 
 async def send_problem(send: Send, realm: str, problem: Problem, rid: str) -> None:
-    await _problem(realm, problem).send(send, rid)
+    await prepared_problem(realm, problem).send(send, rid)
 
 
 async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> None:

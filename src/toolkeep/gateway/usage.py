@@ -68,7 +68,7 @@ class UsageRecorder:
         duration_ms: float,
     ) -> None:
         """Count a refused request; identical refusals in one flush window share a row."""
-        key = (server_id, ip, error_code, kid, status)
+        key = (server_id.int, ip, error_code, kid, status)  # an int hashes in C, a UUID not
         held = self._refusals.get(key)
         if held is not None:
             held[1] += 1
@@ -85,6 +85,17 @@ class UsageRecorder:
             self._refusals[key] = [entry, 1]
         else:
             self.dropped += 1
+
+    def refused_again(
+        self, server_id: uuid.UUID, ip: str | None, error_code: str, kid: str | None, status: int
+    ) -> bool:
+        """Count one more of a refusal already held this flush window (the O(1) step of the
+        401 flood); False if there is none yet (then call ``refused``)."""
+        held = self._refusals.get((server_id.int, ip, error_code, kid, status))
+        if held is None:
+            return False
+        held[1] += 1
+        return True
 
     def key_used(
         self, kid: str, stored_last_used: datetime | None, ip: str | None, client: str | None
