@@ -387,7 +387,7 @@ def test_a_worker_loads_the_sdk_db_client_without_the_database_drivers() -> None
     sandbox process (they are the parent's side)."""
     script = (
         "import sys, toolkeep.sandbox.pool.worker, toolkeep.sandbox.engine; "
-        "from toolkeep.sandbox.glue import GLUE_JS; assert '__toolkeep_install_db' in GLUE_JS; "
+        "from toolkeep.sandbox.glue import DB_JS; assert '__toolkeep_install_db' in DB_JS; "
         "print(sorted(m for m in ('psycopg', 'pymysql', 'anyio', 'httpx') if m in sys.modules))"
     )
     done = subprocess.run(

@@ -32,8 +32,11 @@ from typing import Any, Final, Protocol, cast
 
 from toolkeep.sandbox.glue import (
     CONSOLE_TRUNCATED,
+    DB_JS,
     GLUE_JS,
+    HOST_JS,
     MAX_CONSOLE_CHARS,
+    SUPPORT_JS,
     LodashMissing,
     load_lodash,
 )
@@ -41,7 +44,7 @@ from toolkeep.sandbox.runner import ToolInvocation, ToolRunResult
 
 log = logging.getLogger("toolkeep.sandbox")
 
-LINE_OFFSET: Final = 10_000  # user line n is script line LINE_OFFSET + n; glue lines are below
+LINE_OFFSET: Final = 1000  # user line n is script line LINE_OFFSET + n; glue sources are shorter
 HEADER: Final = "(async function (params, env, console, sdk) {"
 STACK_LIMIT: Final = 1024 * 1024
 PREPARE_LIMIT_S: Final = 10.0  # evaluating the glue and lodash into a fresh context
@@ -87,9 +90,11 @@ HostCalls = Callable[[Sequence[HostRequest], float], Sequence[HostOutcome]]
 
 
 class WarmContext:
-    """A fresh context with the glue evaluated, for one call only; build, use and drop it on
-    the same thread. With ``lodash_js``, ``_`` and ``sdk._`` load lodash on first use, or
-    now with ``load_lodash()`` (raises ``JSException`` or ``ValueError`` if it fails)."""
+    """A fresh context with the glue's core evaluated, for one call only; build, use and drop
+    it on the same thread. The rest of the glue (console formatting, host calls, the sdk.db
+    client) is offered as source and parsed on first use. With ``lodash_js``, ``_`` and
+    ``sdk._`` load lodash on first use, or now with ``load_lodash()`` (raises
+    ``JSException`` or ``ValueError`` if it fails)."""
 
     def __init__(self, lodash_js: str | None = None) -> None:
         context = cast(_JsContext, _quickjs.Context())
@@ -99,8 +104,7 @@ class WarmContext:
         self.glue: Callable[..., Any] = context.eval(GLUE_JS)
         self.context = context
         self.lodash_loaded = lodash_js is None
-        if lodash_js is not None:
-            self.glue("offer", lodash_js)
+        self.glue("offer", lodash_js, SUPPORT_JS, HOST_JS, DB_JS)  # parsed on first use, if ever
         self.used = False
 
     def load_lodash(self) -> None:
@@ -313,11 +317,14 @@ class _Execution:
     def _with_console(self, glue: Callable[..., Any], result: ToolRunResult) -> ToolRunResult:
         try:
             self.context.set_time_limit(CONSOLE_GRACE_S)
-            lines = json.loads(glue("console"))
+            text = glue("console")
+            lines = json.loads(text) if text != "[]" else []  # "[]": nothing logged
         except (JSException, TypeError, ValueError, RecursionError):
             return result  # out of memory or time even for the glue: no lines to show
         if not isinstance(lines, list):
             return result  # the tool hijacked JSON (Object.prototype.toJSON): its own loss
+        if not lines:
+            return result
         return replace(result, console=_capped([_well_formed(str(line)) for line in lines]))
 
 

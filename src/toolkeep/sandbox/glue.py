@@ -1,21 +1,36 @@
 """The JavaScript that runs in every fresh context before the tool's code.
 
-It captures the intrinsics it needs before user code can touch them, builds ``console``
-and ``sdk``, starts the tool's async function and records how its promise settles. It
-installs nothing global: the engine driver keeps the one dispatch function it returns, so
-tool code cannot reach it. No Python callable is ever exposed to JS.
+``GLUE_JS``, the core, is all a fresh context parses (parsing is most of a context's cost,
+about 45 ns per character of code). It captures the intrinsics before user code can touch
+them, builds ``console`` and ``sdk``, starts the tool's async function and records how its
+promise settles. It installs nothing global but the lodash accessor ``_``: the engine
+driver keeps the one dispatch function it returns, so tool code cannot reach it. No Python
+callable is ever exposed to JS.
 
-``sdk.http`` and ``sdk.db`` are *host calls*: each queues a request in one outbox and
-returns a promise. The driver collects the outbox when JS has nothing left to run, has the
-host perform the requests (the process pool's parent: the SSRF guard, the database drivers)
-and settles the promises with the answers. The in-process runner has no host: there both
-reject as unavailable. ``sdk.db`` is the client of ``toolkeep.sandbox.db.prelude``, held as a
-string and evaluated on first use of ``sdk.db`` (parsing it would otherwise be half the cost of
-every context), then handed the glue's own host call (kind ``"db"``).
+The rest is handed to the context as strings (``WarmContext`` offers them: a Python string
+costs next to nothing to pass) and evaluated by the core, once, when first needed:
+
+* ``SUPPORT_JS``: the console's formatting and the description of a failure, on the first
+  ``console`` call or when the tool fails;
+* ``HOST_JS``: the host-call machinery, when the tool first touches ``sdk.http`` or
+  ``sdk.db``. Each host call queues a request in one outbox and returns a promise. The
+  driver collects the outbox when JS has nothing left to run, has the host perform the
+  requests (the process pool's parent: the SSRF guard, the database drivers) and settles
+  the promises with the answers. The in-process runner has no host: there both reject as
+  unavailable. A context whose tool never touched them has an empty outbox;
+* ``DB_JS``: the client of ``toolkeep.sandbox.db.prelude``, on first use of ``sdk.db``,
+  handed the host part's own host call (kind ``"db"``).
+
+Tool code may have tampered with globals by then, so ``SUPPORT_JS`` and ``HOST_JS`` look up
+no global at all: each is one function expression that receives the intrinsics the core
+captured. The db client captures its own when it is parsed, so a tool that tampered first can
+only subvert its own query builder: the parent checks every query as if it came from raw().
+Every source has fewer lines than ``engine.LINE_OFFSET`` (tested), so stack frames in glue
+code are never taken for the tool's.
 
 lodash (global ``_`` and ``sdk._``), when its source is offered to the context, is evaluated
-on first use (about 9 ms of parsing, the bulk of a context's cost), or ahead of the call by
-``WarmContext.load_lodash`` when a pool worker has idle time to spend on it.
+on first use (about 9 ms of parsing), or ahead of the call by ``WarmContext.load_lodash``
+when a pool worker has idle time to spend on it.
 """
 
 from __future__ import annotations
@@ -56,23 +71,130 @@ def load_lodash(path: Path | str = LODASH_PATH) -> str:
     return source
 
 
-_TEMPLATE: Final = r"""
+_CORE: Final = r"""
 (function () {
   "use strict";
   const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze;
   const create = Object.create, keys = Object.keys, define = Object.defineProperty;
   const apply = Reflect.apply, then = Promise.prototype.then, NativePromise = Promise;
-  const toStr = String, NativeError = Error, NativeTypeError = TypeError;
-  const slice = String.prototype.slice, lower = String.prototype.toLowerCase;
-  const splice = Array.prototype.splice, indirectEval = eval;
-  const MAX_CONSOLE = $MAX_CONSOLE, MAX_TEXT = $MAX_TEXT, TRUNCATED = $TRUNCATED;
-  const MAX_CALLS = $MAX_CALLS, MAX_BATCH = $MAX_BATCH, MAX_BODY = $MAX_BODY;
-  const MAX_DB_CALLS = $MAX_DB_CALLS, DB = $DB_KIND;
-  const lines = [];
-  let used = 0, full = false, state = 0, outcome, promise, payload, size = 0;
-  let hostCalls = false, sent = 0, dbSent = 0, nextId = 0;
+  const toStr = String, NativeError = Error, slice = String.prototype.slice;
+  const lower = String.prototype.toLowerCase, splice = Array.prototype.splice;
+  const indirectEval = eval;
+  let state = 0, outcome, promise, payload, size = 0, withHost = false;
   let lodash, lodashSource = null, loadingLodash = false;
-  const queued = [], waiting = create(null);
+  let supportSource, hostSource, dbSource, support = null, host = null, db = null;
+
+  // The parts parsed on first use get the intrinsics captured above, never globals.
+  function more() {
+    if (support === null) {
+      support = indirectEval(supportSource)(stringify, toStr, NativeError, apply, slice);
+    }
+    return support;
+  }
+  function loadHost() {
+    if (host === null) {
+      host = indirectEval(hostSource)(withHost, more, stringify, parse, freeze, create, keys,
+        define, apply, NativePromise, toStr, NativeError, lower, splice);
+    }
+    return host;
+  }
+  const console = freeze({
+    log(...args) { more().emit("", args); },
+    info(...args) { more().emit("[info] ", args); },
+    debug(...args) { more().emit("[debug] ", args); },
+    warn(...args) { more().emit("[warn] ", args); },
+    error(...args) { more().emit("[error] ", args); },
+  });
+  const sdk = freeze({
+    get http() { return loadHost().http; },
+    get db() { return db === null ? db = indirectEval(dbSource)(null, loadHost().db) : db; },
+    get _() { return loadLodash(); },
+  });
+  function loadLodash() {
+    if (lodashSource !== null) {
+      const source = lodashSource;
+      lodashSource = null;
+      loadingLodash = true;
+      try { indirectEval(source); } finally { loadingLodash = false; }  // it sets root._
+    }
+    return lodash;
+  }
+  function offer(lodashJs, supportJs, hostJs, dbJs) {
+    supportSource = supportJs;
+    hostSource = hostJs;
+    dbSource = dbJs;
+    if (lodashJs === null) return;
+    lodashSource = lodashJs;
+    define(globalThis, "_", {
+      get() { return loadLodash(); },
+      set(value) {
+        if (loadingLodash) lodash = value;
+        define(globalThis, "_", { value: value, writable: true, configurable: true });
+      },
+      configurable: true,
+    });
+  }
+
+  function ok(value) { if (state === 0) { state = 1; outcome = value; } }
+  function fail(reason) { if (state === 0) { state = 2; outcome = reason; } }
+  function watch() { apply(then, promise, [ok, fail]); }
+  function start(fn, paramsJson, envJson, hostCalls) {
+    const params = parse(paramsJson), env = freeze(parse(envJson));
+    withHost = hostCalls === true;
+    try {
+      promise = fn(params, env, console, sdk);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (promise instanceof NativePromise) watch(); else ok(promise);
+  }
+  // Strings handed to Python must be flat: the wrapper cannot read QuickJS rope strings,
+  // so the tag and the JSON payload (flat, straight from JSON.stringify) travel apart.
+  function finish(maxChars) {
+    if (state === 0) return "p";
+    if (state === 2) {
+      payload = more().failure(outcome, false);
+      return "e";
+    }
+    if (outcome === undefined) return "u";
+    if (typeof outcome === "string" && outcome.length > maxChars) {
+      size = outcome.length + 2;  // too large before serializing it (which needs a copy)
+      return "L";
+    }
+    try {
+      payload = stringify(outcome);
+    } catch (e) {
+      payload = more().failure(e, true);
+      return "e";
+    }
+    if (typeof payload !== "string") return "u";  // a function or a symbol
+    size = payload.length;
+    return size > maxChars ? "L" : "v";
+  }
+  return function (command, a, b, c, d) {
+    switch (command) {
+      case "start": return start(a, b, c, d);
+      case "watch": return watch();
+      case "state": return state;
+      case "finish": return finish(a);
+      case "payload": return payload;
+      case "size": return size;
+      case "console": return support === null ? "[]" : support.console();
+      case "outbox": return host === null ? "" : host.outbox();
+      case "settle": if (host !== null) host.settle(a); return;
+      case "offer": return offer(a, b, c, d);
+      case "load": return typeof loadLodash();
+    }
+    throw new NativeError("unknown glue command " + command);
+  };
+})()
+"""
+_SUPPORT: Final = r"""(function (stringify, toStr, NativeError, apply, slice) {
+  "use strict";
+  const MAX_CONSOLE = $MAX_CONSOLE, MAX_TEXT = $MAX_TEXT, TRUNCATED = $TRUNCATED;
+  const lines = [];
+  let used = 0, full = false;
 
   function cut(text, max) {
     return text.length > max ? apply(slice, text, [0, max]) : text;
@@ -100,17 +222,39 @@ _TEMPLATE: Final = r"""
     lines[lines.length] = text;
     if (full) lines[lines.length] = TRUNCATED;
   }
-  const console = freeze({
-    log(...args) { emit("", args); },
-    info(...args) { emit("[info] ", args); },
-    debug(...args) { emit("[debug] ", args); },
-    warn(...args) { emit("[warn] ", args); },
-    error(...args) { emit("[error] ", args); },
-  });
+  function describe(reason) {
+    if (reason === null) return { memory: true };  // the engine throws null when out of memory
+    if (reason instanceof NativeError) {
+      let name = "Error", message = "", stack = "";
+      try { name = toStr(reason.name); } catch (e) { /* keep the default */ }
+      try { message = toStr(reason.message); } catch (e) { /* keep the default */ }
+      try { stack = toStr(reason.stack); } catch (e) { /* keep the default */ }
+      if (name === "InternalError" && message === "out of memory") return { memory: true };
+      return { name: cut(name, 200), message: cut(message, MAX_TEXT), stack: cut(stack, MAX_TEXT) };
+    }
+    return { message: cut(show(reason), MAX_TEXT) };
+  }
+  // The failure as the driver's JSON payload; `serializing`: the tool's value would not go.
+  function failure(reason, serializing) {
+    const described = describe(reason);
+    if (serializing) described.serializing = true;
+    return stringify(described);
+  }
+  function console() { return stringify(lines); }
+  return { show: show, emit: emit, failure: failure, console: console };
+})"""
+_HOST: Final = r"""(function (hostCalls, more, stringify, parse, freeze, create, keys,
+  define, apply, NativePromise, toStr, NativeError, lower, splice) {
+  "use strict";
+  const MAX_CALLS = $MAX_CALLS, MAX_BATCH = $MAX_BATCH, MAX_BODY = $MAX_BODY;
+  const MAX_DB_CALLS = $MAX_DB_CALLS, DB = $DB_KIND;
+  const queued = [], waiting = create(null);
+  let sent = 0, dbSent = 0, nextId = 0;
+
   // sdk.http: the error is created at the call so its stack shows the tool's line.
   function failure(site, message, code) {
     site.message = message;
-    if (code !== undefined) site.code = code;
+    if (code !== void 0) site.code = code;
     return site;
   }
   function field(target, name, value) {
@@ -122,7 +266,7 @@ _TEMPLATE: Final = r"""
     }
     const headers = {}, given = spec.headers;
     let typed = false;
-    if (given !== undefined && given !== null) {
+    if (given !== void 0 && given !== null) {
       if (typeof given !== "object") throw "headers must be an object of strings";
       const names = keys(given);
       for (let i = 0; i < names.length; i++) {
@@ -131,7 +275,7 @@ _TEMPLATE: Final = r"""
       }
     }
     let body = spec.body;
-    if (body === undefined || body === null) body = null;
+    if (body === void 0 || body === null) body = null;
     else if (typeof body !== "string") {
       body = stringify(body);  // an object is sent as JSON
       if (typeof body !== "string") throw "body must be a string or a JSON-serializable value";
@@ -139,7 +283,7 @@ _TEMPLATE: Final = r"""
     }
     if (body !== null && body.length > MAX_BODY) throw "the request body is larger than 10 MB";
     if (typeof spec.url !== "string") throw "url must be a string like https://api.example.com/v1";
-    const method = spec.method === undefined ? "GET" : toStr(spec.method);
+    const method = spec.method === void 0 ? "GET" : toStr(spec.method);
     return { method: method, url: spec.url, headers: headers, body: body };
   }
   function http(spec) {
@@ -152,7 +296,7 @@ _TEMPLATE: Final = r"""
       }
       let normalized;
       try { normalized = request(spec); } catch (e) {
-        const text = "sdk.http: " + (typeof e === "string" ? e : show(e));
+        const text = "sdk.http: " + (typeof e === "string" ? e : more().show(e));
         return reject(failure(site, text, "request_invalid"));
       }
       sent++;
@@ -204,132 +348,32 @@ _TEMPLATE: Final = r"""
     const answers = parse(answersJson);
     for (let i = 0; i < answers.length; i++) {
       const id = answers[i][0], answer = answers[i][1], entry = waiting[id];
-      if (entry === undefined) continue;
+      if (entry === void 0) continue;
       delete waiting[id];
       if (entry.kind === DB) {
-        if (answer.ok !== undefined) entry.resolve(answer.ok); else entry.reject(answer.error);
-      } else if (answer.ok !== undefined) entry.resolve(response(answer.ok));
+        if (answer.ok !== void 0) entry.resolve(answer.ok); else entry.reject(answer.error);
+      } else if (answer.ok !== void 0) entry.resolve(response(answer.ok));
       else {
         const text = "sdk.http: " + answer.error.message;
         entry.reject(failure(entry.site, text, answer.error.code));
       }
     }
   }
-
-  function loadLodash() {
-    if (lodashSource !== null) {
-      const source = lodashSource;
-      lodashSource = null;
-      loadingLodash = true;
-      try { indirectEval(source); } finally { loadingLodash = false; }  // it sets root._
-    }
-    return lodash;
-  }
-  function offerLodash(source) {
-    lodashSource = source;
-    define(globalThis, "_", {
-      get() { return loadLodash(); },
-      set(value) {
-        if (loadingLodash) lodash = value;
-        define(globalThis, "_", { value: value, writable: true, configurable: true });
-      },
-      configurable: true,
-    });
-  }
-  // The sdk.db client is parsed only when a tool first touches sdk.db (parsing it costs
-  // ~0.9 ms, half of a context). A tool that tampered with intrinsics before that can only
-  // subvert its own query builder: the parent checks every query as if it came from raw().
-  const dbSource = $DB_SOURCE;
-  let db = null;
-  function loadDb() {
-    if (db === null) db = indirectEval(dbSource)(null, dbCall);
-    return db;
-  }
-  const sdk = freeze({
-    http: http,
-    get db() { return loadDb(); },
-    get _() { return loadLodash(); },
-  });
-
-  function ok(value) { if (state === 0) { state = 1; outcome = value; } }
-  function fail(reason) { if (state === 0) { state = 2; outcome = reason; } }
-  function watch() { apply(then, promise, [ok, fail]); }
-  function start(fn, paramsJson, envJson, withHost) {
-    const params = parse(paramsJson), env = freeze(parse(envJson));
-    hostCalls = withHost === true;
-    try {
-      promise = fn(params, env, console, sdk);
-    } catch (e) {
-      fail(e);
-      return;
-    }
-    if (promise instanceof NativePromise) watch(); else ok(promise);
-  }
-  function describe(reason) {
-    if (reason === null) return { memory: true };  // the engine throws null when out of memory
-    if (reason instanceof NativeError) {
-      let name = "Error", message = "", stack = "";
-      try { name = toStr(reason.name); } catch (e) { /* keep the default */ }
-      try { message = toStr(reason.message); } catch (e) { /* keep the default */ }
-      try { stack = toStr(reason.stack); } catch (e) { /* keep the default */ }
-      if (name === "InternalError" && message === "out of memory") return { memory: true };
-      return { name: cut(name, 200), message: cut(message, MAX_TEXT), stack: cut(stack, MAX_TEXT) };
-    }
-    return { message: cut(show(reason), MAX_TEXT) };
-  }
-  // Strings handed to Python must be flat: the wrapper cannot read QuickJS rope strings,
-  // so the tag and the JSON payload (flat, straight from JSON.stringify) travel apart.
-  function finish(maxChars) {
-    if (state === 0) return "p";
-    if (state === 2) {
-      payload = stringify(describe(outcome));
-      return "e";
-    }
-    if (outcome === undefined) return "u";
-    if (typeof outcome === "string" && outcome.length > maxChars) {
-      size = outcome.length + 2;  // too large before serializing it (which needs a copy)
-      return "L";
-    }
-    try {
-      payload = stringify(outcome);
-    } catch (e) {
-      const described = describe(e);
-      described.serializing = true;
-      payload = stringify(described);
-      return "e";
-    }
-    if (typeof payload !== "string") return "u";  // a function or a symbol
-    size = payload.length;
-    return size > maxChars ? "L" : "v";
-  }
-  return function (command, a, b, c, d) {
-    switch (command) {
-      case "start": return start(a, b, c, d);
-      case "watch": return watch();
-      case "state": return state;
-      case "finish": return finish(a);
-      case "payload": return payload;
-      case "size": return size;
-      case "console": return stringify(lines);
-      case "outbox": return outbox();
-      case "settle": return settle(a);
-      case "offer": return offerLodash(a);
-      case "load": return typeof loadLodash();
-    }
-    throw new NativeError("unknown glue command " + command);
-  };
-})()
-"""
-GLUE_JS: Final = (
-    _TEMPLATE.replace("$MAX_CONSOLE", str(MAX_CONSOLE_CHARS))
+  return { http: http, db: dbCall, outbox: outbox, settle: settle };
+})"""
+GLUE_JS: Final = _CORE
+SUPPORT_JS: Final = (
+    _SUPPORT.replace("$MAX_CONSOLE", str(MAX_CONSOLE_CHARS))
     .replace("$MAX_TEXT", str(MAX_TEXT_CHARS))
     .replace("$TRUNCATED", json.dumps(CONSOLE_TRUNCATED))
-    .replace("$MAX_CALLS", str(MAX_HTTP_CALLS))
+)
+HOST_JS: Final = (
+    _HOST.replace("$MAX_CALLS", str(MAX_HTTP_CALLS))
     .replace("$MAX_BATCH", str(MAX_HTTP_BATCH))
     .replace("$MAX_BODY", str(MAX_HTTP_BODY_CHARS))
     .replace("$UNAVAILABLE", json.dumps(HTTP_UNAVAILABLE))
     .replace("$MAX_DB_CALLS", str(MAX_DB_CALLS))
     .replace("$DB_KIND", json.dumps(HOST_CALL_KIND))
     .replace("$DB_UNAVAILABLE", json.dumps(DB_UNAVAILABLE))
-    .replace("$DB_SOURCE", json.dumps(DB_PRELUDE_EXPRESSION))  # last: not a template
 )
+DB_JS: Final = DB_PRELUDE_EXPRESSION
