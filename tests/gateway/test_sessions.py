@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
-from tests.gateway.conftest import ACCEPT, World, tool_runs
+from tests.gateway.conftest import ACCEPT, World, count_reads, tool_runs
 from toolkeep.context import AppContext
 
 URL = "/s/acme/mcp"
@@ -77,3 +78,49 @@ def test_a_session_survives_across_app_instances_sharing_the_database(
         assert replica.delete(URL, headers=headers(world.key, session)).status_code == 204
     gone = client.post(URL, json=request("tools/list"), headers=headers(world.key, session))
     assert gone.status_code == 404
+
+
+def test_a_legacy_request_reads_key_server_and_session_in_one_statement(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = open_session(client, world.key)
+    listing = request("tools/list")
+    assert client.post(URL, json=listing, headers=headers(world.key, session)).status_code == 200
+    reads = count_reads(client, monkeypatch)
+    for _ in range(3):
+        response = client.post(URL, json=listing, headers=headers(world.key, session))
+        assert response.status_code == 200
+    assert len(reads) == 3
+    assert all("mcp_sessions" in sql and "api_keys" in sql for sql in reads)
+
+
+def test_an_ended_session_is_a_404_on_the_next_request(client: TestClient, world: World) -> None:
+    session = open_session(client, world.key)
+    listing = request("tools/list")
+    assert client.post(URL, json=listing, headers=headers(world.key, session)).status_code == 200
+    assert client.delete(URL, headers=headers(world.key, session)).status_code == 204
+    gone = client.post(URL, json=listing, headers=headers(world.key, session))
+    assert gone.status_code == 404
+    assert gone.json()["error"]["message"] == "Session not found; re-initialize"
+
+
+def test_a_session_of_another_server_is_not_usable_even_with_that_servers_key(
+    client: TestClient, world: World
+) -> None:
+    other = client.post("/s/other/mcp", json=INIT, headers=headers(world.other_key))
+    session = other.headers["mcp-session-id"]
+    listing = request("tools/list")
+    assert client.post(URL, json=listing, headers=headers(world.key, session)).status_code == 404
+    assert (
+        client.post("/s/open/mcp", json=listing, headers=headers(world.key, session)).status_code
+        == 404
+    )
+    on_other = client.post("/s/other/mcp", json=listing, headers=headers(world.other_key, session))
+    assert on_other.status_code == 200
+
+
+def test_an_unknown_or_oversized_session_id_is_a_404(client: TestClient, world: World) -> None:
+    listing = request("tools/list")
+    for session in ("no-such-session", "x" * 65, "x" * 300):
+        response = client.post(URL, json=listing, headers=headers(world.key, session))
+        assert response.status_code == 404, session

@@ -24,33 +24,41 @@ class Problem(enum.Enum):
 class Extracted:
     value: str | None
     problem: Problem | None
+    session_id: str | None = None  # Mcp-Session-Id, read with the key in the same statement
 
 
 def extract(scope: Any) -> Extracted:
-    """The bearer value, or the problem with the request's credentials."""
+    """The bearer value, or the problem with the request's credentials; and the session id."""
+    found: list[bytes] = []
+    session: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            found.append(value)
+        elif name == b"mcp-session-id":
+            session = value
+    session_id = None if session is None else (session.decode("latin-1").strip() or None)
     query: bytes = scope.get("query_string", b"")
     if query and _has_query_credential(query):
-        return Extracted(None, Problem.IN_URL)
-    found: list[bytes] = [v for n, v in scope["headers"] if n == b"authorization"]
+        return Extracted(None, Problem.IN_URL, session_id)
     if not found:
-        return Extracted(None, Problem.MISSING)
+        return Extracted(None, Problem.MISSING, session_id)
     if len(found) > 1:
-        return Extracted(None, Problem.MULTIPLE)
-    return _parse_authorization(found[0].decode("latin-1"))
+        return Extracted(None, Problem.MULTIPLE, session_id)
+    return _parse_authorization(found[0].decode("latin-1"), session_id)
 
 
-def _parse_authorization(header: str) -> Extracted:
+def _parse_authorization(header: str, session_id: str | None) -> Extracted:
     scheme, _, rest = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         if scheme.startswith("tk_") and not rest:
-            return Extracted(None, Problem.NO_SCHEME)
-        return Extracted(None, Problem.MISSING)  # another scheme is no credential for us
+            return Extracted(None, Problem.NO_SCHEME, session_id)
+        return Extracted(None, Problem.MISSING, session_id)  # another scheme: no credential
     value = rest.strip()
     if not value:
-        return Extracted(None, Problem.EMPTY)
+        return Extracted(None, Problem.EMPTY, session_id)
     if " " in value or "," in value:
-        return Extracted(None, Problem.MULTIPLE)
-    return Extracted(value, None)
+        return Extracted(None, Problem.MULTIPLE, session_id)
+    return Extracted(value, None, session_id)
 
 
 def _has_query_credential(query: bytes) -> bool:

@@ -23,7 +23,7 @@ from toolkeep.gateway.routing import McpTarget
 from toolkeep.gateway.toolcache import ToolCache
 from toolkeep.gateway.usage import UsageRecorder
 from toolkeep.keys.verifier import MALFORMED, Outcome, Verdict, judge, parse_key
-from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestContext
+from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestContext, Session
 from toolkeep.mcp.asgi import Receive, Scope, Send
 from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.servers.models import SecurityMode
@@ -38,6 +38,7 @@ class _Admitted:
     server: HostedServer
     kid: str | None
     stored_last_used: datetime | None
+    known_session: tuple[str, Session | None] | None
 
 
 class McpRuntime:
@@ -72,7 +73,7 @@ class McpRuntime:
         strip_authorization(scope)
         server = admitted.server
         scope[CTX_KEY] = RequestContext(
-            server.id, server.name, server.subdomain, admitted.kid, ip, rid
+            server.id, server.name, server.subdomain, admitted.kid, ip, rid, admitted.known_session
         )
         try:
             await self.engine(scope, receive, send)
@@ -91,7 +92,9 @@ class McpRuntime:
             await self._refuse(send, sub, locked_id, early, rid, ip, started)
             return None
         try:
-            server, state = self.repo.server_and_key(sub, token.kid if token else None)
+            server, state, session = self.repo.server_and_key(
+                sub, token.kid if token else None, found.session_id
+            )
         except Unavailable:
             await responses.send_unavailable(send, rid)
             return None
@@ -101,8 +104,9 @@ class McpRuntime:
         self.tools.note(server.id, server.tools_version)
         locked = server.security_mode is SecurityMode.API_KEY
         self.locked.saw(sub, server.id, locked)
+        known = None if found.session_id is None else (found.session_id, session)
         if not locked:
-            return _Admitted(server, None, None)
+            return _Admitted(server, None, None, known)
         try:
             refusal = found.problem or self._verdict(server.id, token, state)
         except ConfigurationError as exc:  # e.g. a key minted with a pepper not loaded here
@@ -110,7 +114,7 @@ class McpRuntime:
             await responses.send_unavailable(send, rid)
             return None
         if isinstance(refusal, Verdict) and refusal.outcome is Outcome.VALID:
-            return _Admitted(server, refusal.kid, state.last_used_at if state else None)
+            return _Admitted(server, refusal.kid, state.last_used_at if state else None, known)
         await self._refuse(send, sub, server.id, refusal, rid, ip, started)
         return None
 

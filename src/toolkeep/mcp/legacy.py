@@ -35,7 +35,11 @@ async def resolve_session(
     session_id = raw_id.decode("latin-1").strip()
     if not session_id or len(session_id) > _MAX_SESSION_ID:
         raise invalid_request(UNKNOWN_SESSION, 404)
-    session = await sessions.get(session_id)
+    known = ctx.known_session
+    if known is not None and known[0] == session_id:
+        session = known[1]  # read by the auth layer in the same statement as the key
+    else:
+        session = await sessions.get(session_id)
     if session is None or session.server_id != ctx.server_id or session.kid != ctx.kid:
         raise invalid_request(UNKNOWN_SESSION, 404)
     return session

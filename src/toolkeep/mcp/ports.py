@@ -18,6 +18,10 @@ class RequestContext:
     kid: str | None
     client_ip: str | None
     request_id: str
+    # The session named by Mcp-Session-Id as read together with the key, if the auth layer
+    # read it: (that id, the live session of this server or None). The engine then uses it
+    # instead of asking the SessionStore.
+    known_session: tuple[str, Session | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
