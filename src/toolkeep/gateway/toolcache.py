@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from toolkeep.gateway.repository import GatewayRepository
-from toolkeep.mcp import ToolDescriptor
+from toolkeep.mcp import ToolDescriptor, ToolListing
 from toolkeep.tools.models import Tool
 
 
@@ -21,10 +21,10 @@ class _Entry:
     def __init__(self, version: int, tools: list[Tool]) -> None:
         self.version = version
         self.tools = tools
-        self.descriptors = [
+        self.descriptors = ToolListing(
             ToolDescriptor(name=t.name, description=t.description, input_schema=t.input_schema())
             for t in tools
-        ]
+        )
 
 
 class ToolCache:
@@ -42,8 +42,9 @@ class ToolCache:
     def load(self, server_id: uuid.UUID) -> list[Tool]:
         return self._entry(server_id).tools
 
-    def descriptors(self, server_id: uuid.UUID) -> list[ToolDescriptor]:
-        """What ``tools/list`` serves, built once per tools version."""
+    def descriptors(self, server_id: uuid.UUID) -> ToolListing:
+        """What ``tools/list`` serves, built once per tools version (and its pages rendered
+        once: a new version is a new listing)."""
         return self._entry(server_id).descriptors
 
     def _entry(self, server_id: uuid.UUID) -> _Entry:

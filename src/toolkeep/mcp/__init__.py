@@ -3,6 +3,7 @@
 from toolkeep.mcp.endpoint import CTX_KEY, EXCHANGE_KEY, McpEndpoint
 from toolkeep.mcp.errors import McpProtocolError
 from toolkeep.mcp.headers import same_host_origin
+from toolkeep.mcp.listing import ToolListing
 from toolkeep.mcp.ports import (
     Exchange,
     RequestContext,
@@ -28,6 +29,7 @@ __all__ = [
     "SessionStore",
     "ToolCallOutcome",
     "ToolDescriptor",
+    "ToolListing",
     "ToolSource",
     "new_session_id",
     "same_host_origin",

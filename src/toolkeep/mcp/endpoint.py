@@ -30,10 +30,10 @@ from toolkeep.mcp.lifecycle import (
     MODERN_METHODS,
     InitializeRequest,
     initialize_result,
-    stamp_modern,
 )
-from toolkeep.mcp.methods import Call, Handler
+from toolkeep.mcp.methods import Call, Handler, Result
 from toolkeep.mcp.ports import Exchange, RequestContext, SessionStore, ToolSource
+from toolkeep.mcp.stamps import stamp_modern
 from toolkeep.mcp.streams import EventStreams
 from toolkeep.mcp.versions import MODERN_VERSIONS
 
@@ -283,7 +283,9 @@ class McpEndpoint:
         exchange.client_name, exchange.client_version = modern.check_envelope(msg, headers)
         call = Call(ctx, msg.params, exchange, self._tools, self._version, True)
         result = await _dispatch(MODERN_METHODS, msg, call)
-        await _send_result(send, msg.id, stamp_modern(msg.method or "", result, call), sse_only)
+        if type(result) is dict:  # a pre-rendered result (orjson.Fragment) is stamped already
+            result = stamp_modern(msg.method or "", result, call)
+        await _send_result(send, msg.id, result, sse_only)
 
     async def _get(self, ctx: RequestContext, headers: RequestHeaders, exchange: Exchange) -> str:
         _session_or_405(headers, "GET")
@@ -324,7 +326,7 @@ def _session_or_405(headers: RequestHeaders, method: str) -> None:
     raise invalid_request(legacy.MISSING_SESSION)
 
 
-async def _dispatch(table: dict[str, Handler], msg: Incoming, call: Call) -> dict[str, Any]:
+async def _dispatch(table: dict[str, Handler], msg: Incoming, call: Call) -> Result:
     handler = table.get(msg.method or "")
     if handler is None:
         raise McpProtocolError(None, METHOD_NOT_FOUND, f"Method not found: {_clip(msg.method)}")

@@ -6,7 +6,8 @@ from typing import Any, Final
 
 from toolkeep.mcp.errors import invalid_params
 from toolkeep.mcp.methods import COMMON, Call, Handler, logging_set_level, ping
-from toolkeep.mcp.versions import SERVER_INFO_KEY, SUPPORTED_VERSIONS, negotiate_legacy
+from toolkeep.mcp.stamps import server_info
+from toolkeep.mcp.versions import SUPPORTED_VERSIONS, negotiate_legacy
 
 LEGACY_CAPABILITIES: Final[dict[str, Any]] = {
     "tools": {"listChanged": False},
@@ -21,17 +22,6 @@ MODERN_CAPABILITIES: Final[dict[str, Any]] = {
     "prompts": {},
     "completions": {},
 }
-# 2026-07-28 results that carry caching directives.
-CACHEABLE: Final = frozenset(
-    {
-        "tools/list",
-        "resources/list",
-        "resources/templates/list",
-        "resources/read",
-        "prompts/list",
-        "server/discover",
-    }
-)
 
 
 class InitializeRequest:
@@ -65,11 +55,6 @@ def client_identity(info: Any) -> tuple[str | None, str | None]:
     )
 
 
-def server_info(call: Call) -> dict[str, str]:
-    """``serverInfo`` / ``io.modelcontextprotocol/serverInfo``."""
-    return {"name": call.ctx.server_name, "version": call.server_version}
-
-
 def initialize_result(call: Call, protocol_version: str) -> dict[str, Any]:
     """The InitializeResult."""
     return {
@@ -82,18 +67,6 @@ def initialize_result(call: Call, protocol_version: str) -> dict[str, Any]:
 async def server_discover(call: Call) -> dict[str, Any]:
     """``server/discover`` (2026-07-28)."""
     return {"supportedVersions": list(SUPPORTED_VERSIONS), "capabilities": MODERN_CAPABILITIES}
-
-
-def stamp_modern(method: str, result: dict[str, Any], call: Call) -> dict[str, Any]:
-    """Add the fields every 2026-07-28 result carries."""
-    result["resultType"] = "complete"
-    if method in CACHEABLE:
-        result["ttlMs"] = 0
-        result["cacheScope"] = "private"
-    meta = result.get("_meta")
-    stamp = {SERVER_INFO_KEY: server_info(call)}
-    result["_meta"] = {**meta, **stamp} if type(meta) is dict else stamp
-    return result
 
 
 LEGACY_METHODS: Final[dict[str, Handler]] = {

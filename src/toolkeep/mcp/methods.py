@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Final
+
+import orjson
 
 from toolkeep.mcp.errors import (
     INVALID_PARAMS,
@@ -11,8 +13,11 @@ from toolkeep.mcp.errors import (
     McpProtocolError,
     invalid_params,
 )
+from toolkeep.mcp.jsonrpc import dumps
+from toolkeep.mcp.listing import ToolListing
 from toolkeep.mcp.pagination import page_of
 from toolkeep.mcp.ports import Exchange, RequestContext, ToolDescriptor, ToolSource
+from toolkeep.mcp.stamps import stamp_modern
 
 LOG_LEVELS: Final = frozenset(
     {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
@@ -41,7 +46,9 @@ class Call:
         self.modern = modern
 
 
-Handler = Callable[[Call], Awaitable[dict[str, Any]]]
+# A handler's result: a dict, or JSON rendered once and reused (tools/list of a ToolListing).
+Result = dict[str, Any] | orjson.Fragment
+Handler = Callable[[Call], Awaitable[Result]]
 
 
 def tool_json(tool: ToolDescriptor) -> dict[str, Any]:
@@ -60,9 +67,24 @@ def tool_json(tool: ToolDescriptor) -> dict[str, Any]:
     return out
 
 
-async def tools_list(call: Call) -> dict[str, Any]:
+async def tools_list(call: Call) -> Result:
     """``tools/list`` with cursor pagination in name order."""
-    page, next_cursor = page_of(await call.tools.list_tools(call.ctx), call.params.get("cursor"))
+    tools = await call.tools.list_tools(call.ctx)
+    cursor = call.params.get("cursor")
+    if type(tools) is not ToolListing or not (cursor is None or type(cursor) is str):
+        return tools_page(tools, cursor)
+
+    def render() -> bytes:
+        result = tools_page(tools, cursor)
+        return dumps(stamp_modern("tools/list", result, call) if call.modern else result)
+
+    key = (cursor, call.ctx.server_name, call.server_version) if call.modern else (cursor,)
+    return tools.rendered(key, render)
+
+
+def tools_page(tools: Sequence[ToolDescriptor], cursor: Any) -> dict[str, Any]:
+    """One ``tools/list`` result (before the 2026-07-28 stamp)."""
+    page, next_cursor = page_of(tools, cursor)
     result: dict[str, Any] = {"tools": [tool_json(tool) for tool in page]}
     if next_cursor is not None:
         result["nextCursor"] = next_cursor
