@@ -100,3 +100,31 @@ def test_traffic_older_than_the_retention_is_pruned_and_newer_kept(
     token = ctx.accounts.create_token("owner@example.com", "t").plaintext
     logs = client.get("/api/v1/servers/acme/logs", headers={"Authorization": f"Bearer {token}"})
     assert [e["at"] for e in logs.json()] == [clock.now.isoformat().replace("+00:00", "Z")]
+
+
+def test_a_legacy_request_is_logged_with_its_session_client_and_json_rpc_error(
+    client: TestClient, world: World, ctx: AppContext, clock: ManualClock
+) -> None:
+    opened = client.post("/s/acme/mcp", json=INIT, headers=headers(world.key))
+    session = opened.headers["mcp-session-id"]
+    bad = {"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {"cursor": "bogus"}}
+    assert client.post("/s/acme/mcp", json=bad, headers=headers(world.key, session)).is_success
+    flush(client)
+    token = ctx.accounts.create_token("owner@example.com", "t").plaintext
+    logs = client.get("/api/v1/servers/acme/logs", headers={"Authorization": f"Bearer {token}"})
+    listed, initialized = logs.json()
+    assert initialized["method"] == "initialize"
+    assert {k: v for k, v in listed.items() if k not in ("id", "duration_ms")} == {
+        "at": clock.now.isoformat().replace("+00:00", "Z"),
+        "method": "tools/list",
+        "tool": None,
+        "http_status": 200,
+        "rpc_error": -32602,
+        "error_code": None,
+        "client_ip": "testclient",
+        "session_id": session,
+        "kid": world.key.split("_")[1],
+        "client": "claude-desktop 1.2",
+        "count": 1,
+    }
+    assert listed["duration_ms"] >= 0

@@ -27,7 +27,6 @@ from toolkeep.mcp import CTX_KEY, EXCHANGE_KEY, Exchange, McpEndpoint, RequestCo
 from toolkeep.mcp.asgi import Receive, Scope, Send
 from toolkeep.sandbox.execution import ToolExecutor
 from toolkeep.servers.models import SecurityMode
-from toolkeep.traffic.models import TrafficEntry
 
 Refusal = Problem | Verdict
 log = logging.getLogger("toolkeep.gateway")
@@ -162,21 +161,13 @@ class McpRuntime:
     ) -> None:
         ex = exchange or Exchange(status=500)
         client = f"{ex.client_name} {ex.client_version or ''}".strip() if ex.client_name else None
-        self.usage.traffic(
-            TrafficEntry(
-                at=self.clock(),
-                server_id=admitted.server.id,
-                http_status=ex.status,
-                duration_ms=_ms(started),
-                method=ex.method,
-                tool=ex.tool,
-                rpc_error=ex.error_code,
-                client_ip=ip,
-                session_id=ex.session_id,
-                kid=admitted.kid,
-                client=client,
-            )
-        )
+        # traffic_log COLUMNS: at, server_id, method, tool, http_status, rpc_error, error_code,
+        # duration_ms, client_ip, session_id, kid, client, count
+        row = (
+            self.clock(), admitted.server.id, ex.method, ex.tool, ex.status, ex.error_code,
+            None, _ms(started), ip, ex.session_id, admitted.kid, client, 1,
+        )  # fmt: skip
+        self.usage.traffic_row(row)
         if admitted.kid is not None:
             self.usage.key_used(admitted.kid, admitted.stored_last_used, ip, client)
 

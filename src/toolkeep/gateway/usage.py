@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from toolkeep.clock import Clock
 from toolkeep.store.database import Database
 from toolkeep.store.tables import api_keys
 from toolkeep.traffic.models import TrafficEntry
-from toolkeep.traffic.repository import TrafficRepository
+from toolkeep.traffic.repository import Row, TrafficRepository, entry_row
 
 log = logging.getLogger("toolkeep.usage")
 COALESCE = timedelta(minutes=1)
@@ -44,8 +44,8 @@ class UsageRecorder:
         self.clock = clock
         self.max_pending = max_pending
         self.dropped = 0
-        self._traffic: list[TrafficEntry] = []
-        self._refusals: dict[tuple[object, ...], list[Any]] = {}  # key -> [entry, count]
+        self._traffic: list[Row] = []  # traffic_log rows in COLUMNS order (count last)
+        self._refusals: dict[tuple[object, ...], list[Any]] = {}  # key -> [row, count]
         self._uses: dict[str, _LastUse] = {}
         self._written: dict[str, datetime] = {}
         self._audits: list[AuditEvent] = []
@@ -53,10 +53,14 @@ class UsageRecorder:
         self._flush_lock = asyncio.Lock()
 
     def traffic(self, entry: TrafficEntry) -> None:
+        self.traffic_row(entry_row(entry))
+
+    def traffic_row(self, row: Row) -> None:
+        """Buffer one traffic_log row, its values in ``COLUMNS`` order (no object per row)."""
         if len(self._traffic) >= self.max_pending:
             self.dropped += 1
             return
-        self._traffic.append(entry)
+        self._traffic.append(row)
 
     def refused(
         self,
@@ -73,16 +77,9 @@ class UsageRecorder:
         if held is not None:
             held[1] += 1
         elif len(self._refusals) < self.max_pending:
-            entry = TrafficEntry(
-                at=self.clock(),
-                server_id=server_id,
-                http_status=status,
-                duration_ms=duration_ms,
-                error_code=error_code,
-                client_ip=ip,
-                kid=kid,
-            )
-            self._refusals[key] = [entry, 1]
+            now = self.clock()
+            row = (now, server_id, None, None, status, None, error_code, duration_ms, ip, None, kid)
+            self._refusals[key] = [row, 1]
         else:
             self.dropped += 1
 
@@ -138,7 +135,7 @@ class UsageRecorder:
         """Write everything buffered so far (in a worker thread)."""
         async with self._flush_lock:
             traffic, self._traffic = self._traffic, []
-            traffic += [replace(entry, count=n) for entry, n in self._refusals.values()]
+            traffic += [(*row, None, n) for row, n in self._refusals.values()]
             self._refusals = {}
             uses, self._uses = self._uses, {}
             audits, self._audits = self._audits, []
@@ -168,10 +165,10 @@ class UsageRecorder:
                 log.exception("usage flush failed")
 
     def _write(
-        self, traffic: list[TrafficEntry], uses: dict[str, _LastUse], audits: list[AuditEvent]
+        self, traffic: list[Row], uses: dict[str, _LastUse], audits: list[AuditEvent]
     ) -> None:
         with self.db.transaction() as conn:
-            TrafficRepository(conn).insert_many(traffic)
+            TrafficRepository(conn).insert_rows(traffic)
             for kid, use in uses.items():
                 values: dict[str, object] = {"last_used_at": use.at, "last_used_ip": use.ip}
                 if use.client:

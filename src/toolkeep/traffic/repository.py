@@ -5,34 +5,42 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection, delete, select
 
 from toolkeep.store.tables import traffic_log
 from toolkeep.traffic.models import TrafficEntry, TrafficFilter
 
-_COLUMNS = (
+COLUMNS: Final = (
     "at", "server_id", "method", "tool", "http_status", "rpc_error", "error_code",
     "duration_ms", "client_ip", "session_id", "kid", "client", "count",
 )  # fmt: skip
-_INSERT = (
-    f"INSERT INTO traffic_log ({', '.join(_COLUMNS)}) "  # noqa: S608 - constant column names
-    f"VALUES ({', '.join(['{p}'] * len(_COLUMNS))})"
-)
+# A traffic row as buffered: the COLUMNS values in order, ``at`` an aware datetime.
+Row = tuple[Any, ...]
+CHUNK: Final = 100  # rows per INSERT statement (13 parameters each)
 
 
-def _row(entry: TrafficEntry, sqlite: bool) -> tuple[Any, ...]:
-    """Column values as the driver stores them (what ``UTCDateTime``/``Uuid`` would bind)."""
-    at: Any = entry.at.astimezone(UTC)
-    server_id: Any = entry.server_id
-    if sqlite:
-        at, server_id = at.replace(tzinfo=None).isoformat(" "), server_id.hex
+def entry_row(entry: TrafficEntry) -> Row:
+    """A ``TrafficEntry`` as a buffered row."""
     return (
-        at, server_id, entry.method, entry.tool, entry.http_status, entry.rpc_error,
+        entry.at, entry.server_id, entry.method, entry.tool, entry.http_status, entry.rpc_error,
         entry.error_code, entry.duration_ms, entry.client_ip, entry.session_id, entry.kid,
         entry.client, entry.count,
     )  # fmt: skip
+
+
+def _insert(rows: int, marker: str) -> str:
+    one = f"({', '.join([marker] * len(COLUMNS))})"
+    values = ", ".join([one] * rows)
+    return f"INSERT INTO traffic_log ({', '.join(COLUMNS)}) VALUES {values}"  # noqa: S608
+
+
+def _sqlite_at(at: datetime) -> str:
+    """What ``UTCDateTime`` binds on SQLite (naive UTC), as the text the driver would store."""
+    if at.tzinfo is UTC:
+        return at.isoformat(" ")[:-6]  # drop "+00:00": 1 us instead of 2.5 us via astimezone
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
 class TrafficRepository:
@@ -40,12 +48,21 @@ class TrafficRepository:
         self.conn = conn
 
     def insert_many(self, entries: Sequence[TrafficEntry]) -> None:
-        """One DBAPI executemany: ~2 µs a row instead of ~60 µs through Core's insert()."""
-        if not entries:
+        self.insert_rows([entry_row(entry) for entry in entries])
+
+    def insert_rows(self, rows: Sequence[Row]) -> None:
+        """Multi-row INSERTs of ``CHUNK`` rows on the DBAPI connection: ~2.5 us a row on
+        SQLite, against ~3.4 us for ``executemany`` and ~60 us through Core's insert()."""
+        if not rows:
             return
         sqlite = self.conn.dialect.name == "sqlite"
-        rows = [_row(entry, sqlite) for entry in entries]
-        self.conn.exec_driver_sql(_INSERT.replace("{p}", "?" if sqlite else "%s"), rows)
+        marker = "?" if sqlite else "%s"
+        params = _flatten(rows, sqlite)
+        width = len(COLUMNS)
+        for start in range(0, len(rows), CHUNK):
+            count = min(CHUNK, len(rows) - start)
+            chunk = params[start * width : (start + count) * width]
+            self.conn.exec_driver_sql(_statement(count, marker), tuple(chunk))
 
     def delete_before(self, at: datetime) -> int:
         """Drop rows older than ``at`` (retention); returns how many went."""
@@ -69,3 +86,27 @@ class TrafficRepository:
             query = query.where(c.id < where.before_id)
         rows = self.conn.execute(query.order_by(c.id.desc()).limit(where.limit))
         return [TrafficEntry(**row._asdict()) for row in rows]
+
+
+_STATEMENTS: dict[tuple[int, str], str] = {}
+
+
+def _statement(rows: int, marker: str) -> str:
+    sql = _STATEMENTS.get((rows, marker))
+    if sql is None:
+        sql = _STATEMENTS[(rows, marker)] = _insert(rows, marker)
+    return sql
+
+
+def _flatten(rows: Sequence[Row], sqlite: bool) -> list[Any]:
+    """Every row's values in order, as the driver stores them (``UTCDateTime``/``Uuid``)."""
+    out: list[Any] = []
+    for row in rows:
+        at = row[0]
+        if sqlite:
+            out += (_sqlite_at(at), row[1].hex)
+        else:
+            out.append(at if at.tzinfo is UTC else at.astimezone(UTC))
+            out.append(row[1])
+        out += row[2:]
+    return out
