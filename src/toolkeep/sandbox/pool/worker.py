@@ -4,10 +4,11 @@ It talks to the pool over its stdin/stdout pipes only (``protocol``), runs one c
 time and keeps no state between calls: each call gets a fresh single-use context. A call's
 ``env`` arrives with the call and is dropped with it.
 
-Pre-warming: right after answering a call the worker builds the next context (the glue with
-the ``sdk.db`` client, about 2 ms). If no call arrives within ``IDLE_BEFORE_LODASH_S`` it
-also evaluates lodash into it (about 9 ms); under load that step is skipped and lodash loads
-on first use by a tool, so back-to-back calls never wait for a lodash no one asked for.
+Pre-warming: right after answering a call the worker builds the next context (the glue's
+small core, about 0.25 ms; its other parts and the ``sdk.db`` client are parsed on first
+use). If no call arrives within ``IDLE_BEFORE_LODASH_S`` it also evaluates lodash into it
+(about 9 ms); under load that step is skipped and lodash loads on first use by a tool, so
+back-to-back calls never wait for a lodash no one asked for.
 
 Hardening, before the engine is imported: ``RLIMIT_AS`` 1 GiB, no core dumps, SIGKILL when
 the parent dies, stdin/stdout/stderr pointed at /dev/null (the protocol uses private
