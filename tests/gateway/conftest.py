@@ -91,11 +91,16 @@ def count_reads(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> list[str
     """From now on, the SQL of every statement the hot-path reader runs (key, session, tools)."""
     reader = runtime_of(client).repo.reader
     statements: list[str] = []
-    run = reader._run
+    fetchone, fetchall = reader.fetchone, reader.fetchall
 
-    def counted(sql: str, params: Any, *, one: bool) -> Any:
+    def one(sql: str, params: Any) -> Any:
         statements.append(" ".join(sql.split()))
-        return run(sql, params, one=one)
+        return fetchone(sql, params)
 
-    monkeypatch.setattr(reader, "_run", counted)
+    def many(sql: str, params: Any) -> Any:
+        statements.append(" ".join(sql.split()))
+        return fetchall(sql, params)
+
+    monkeypatch.setattr(reader, "fetchone", one)
+    monkeypatch.setattr(reader, "fetchall", many)
     return statements

@@ -60,9 +60,19 @@ def parse(prefix: str, value: str) -> Token | None:
     if match is None:
         return None
     kid, secret, crc = match.groups()
-    if base62.decode(crc) != zlib.crc32(value[:-CRC_LEN].encode()):
+    if _crc_value(crc) != zlib.crc32(value[:-CRC_LEN].encode()):
         return None
     return Token(prefix=prefix, kid=kid, secret=secret)
+
+
+_DIGIT = {char: i for i, char in enumerate(base62.ALPHABET)}
+
+
+def _crc_value(crc: str) -> int:
+    """``base62.decode`` unrolled for the six CRC digits (on every MCP request)."""
+    d = _DIGIT
+    value = ((d[crc[0]] * 62 + d[crc[1]]) * 62 + d[crc[2]]) * 62 + d[crc[3]]
+    return (value * 62 + d[crc[4]]) * 62 + d[crc[5]]
 
 
 def mask(prefix: str, kid: str, last4: str) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from toolkeep.gateway import responses
 from toolkeep.gateway.hosts import HostPolicy
 from toolkeep.gateway.keyless import keyless_refusal
-from toolkeep.gateway.routing import OAUTH_PROBE, route
+from toolkeep.gateway.routing import OAUTH_PROBE, McpTarget, route
 from toolkeep.gateway.runtime import McpRuntime
 from toolkeep.mcp.asgi import ASGIApp, Message, Receive, Scope, Send
 from toolkeep.settings import Settings
 
 RUNTIME_KEY = "mcp"
+MAX_TARGETS = 10_000
 
 
 class McpGateway:
@@ -18,18 +19,22 @@ class McpGateway:
         self.app = app
         self.base_domain = settings.base_domain
         self.hosts = HostPolicy(settings)
+        self._targets: dict[str, McpTarget] = {}  # "/s/..." path -> its target (path only)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"][:3] == "/s/":
+        path: str = scope["path"]
+        if path[:3] == "/s/":
             refusal = self._keyless(scope)
             if refusal is not None:  # the 401 flood, answered in a few steps
                 await send(refusal[0])
                 await send(refusal[1])
                 return
-        target = route(scope, self.base_domain)
+            target = self._targets.get(path) or self._route(scope)
+        else:
+            target = route(scope, self.base_domain)
         if target is None:
             await self.app(scope, receive, send)
         elif target == OAUTH_PROBE:
@@ -39,6 +44,13 @@ class McpGateway:
         else:
             runtime: McpRuntime = scope["state"][RUNTIME_KEY]
             await runtime.handle(scope, receive, send, target)  # type: ignore[arg-type]
+
+    def _route(self, scope: Scope) -> McpTarget | str | None:
+        """``route``, remembering MCP targets of ``/s/`` paths (they depend on nothing else)."""
+        target = route(scope, self.base_domain)
+        if isinstance(target, McpTarget) and len(self._targets) < MAX_TARGETS:
+            self._targets[scope["path"]] = target
+        return target
 
     def _keyless(self, scope: Scope) -> tuple[Message, Message] | None:
         """The 401 of a keyless request to ``/s/<sub>/mcp`` of a server seen locked."""

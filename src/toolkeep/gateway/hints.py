@@ -53,7 +53,7 @@ class LockedServers:
             return
         expires = time.monotonic() + self.ttl
         seen = self._seen.get(subdomain)
-        if seen is not None and seen.server_id == server_id:
+        if seen is not None and seen.server_id.int == server_id.int:
             seen.expires = expires  # the common case: one attribute write per request
             return
         if len(self._seen) >= self.max_entries:

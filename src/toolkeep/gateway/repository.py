@@ -131,7 +131,7 @@ class GatewayRepository:
 
     def _session(self, session_id: str, server_id: uuid.UUID, values: Row) -> Session:
         memo = self._sessions.get(session_id)
-        if memo is not None and memo[0] == values and memo[1].server_id == server_id:
+        if memo is not None and memo[0] == values and memo[1].server_id.int == server_id.int:
             return memo[1]
         session = Session(session_id, server_id, values[0], values[1], values[2], values[3])
         self._remember(self._sessions, session_id, values, session)

@@ -38,6 +38,7 @@ class _Admitted:
     kid: str | None
     stored_last_used: datetime | None
     known_session: tuple[str, Session | None] | None
+    at: datetime  # when the request was admitted: its traffic row's time
 
 
 class McpRuntime:
@@ -65,7 +66,8 @@ class McpRuntime:
     async def handle(self, scope: Scope, receive: Receive, send: Send, target: McpTarget) -> None:
         started = time.perf_counter()
         rid = responses.new_request_id()
-        ip: str | None = scope["client"][0] if scope.get("client") else None
+        client = scope.get("client")
+        ip: str | None = client[0] if client else None
         admitted = await self._admit(scope, send, target, rid, ip, started)
         if admitted is None:
             return
@@ -104,26 +106,27 @@ class McpRuntime:
         locked = server.security_mode is SecurityMode.API_KEY
         self.locked.saw(sub, server.id, locked)
         known = None if found.session_id is None else (found.session_id, session)
+        now = self.clock()
         if not locked:
-            return _Admitted(server, None, None, known)
+            return _Admitted(server, None, None, known, now)
         try:
-            refusal = found.problem or self._verdict(server.id, token, state)
+            refusal = found.problem or self._verdict(server.id, token, state, now)
         except ConfigurationError as exc:  # e.g. a key minted with a pepper not loaded here
             log.error("cannot verify a key for %s: %s", sub, exc.message)
             await responses.send_unavailable(send, rid)
             return None
         if isinstance(refusal, Verdict) and refusal.outcome is Outcome.VALID:
-            return _Admitted(server, refusal.kid, state.last_used_at if state else None, known)
+            last_used = state.last_used_at if state else None
+            return _Admitted(server, refusal.kid, last_used, known, now)
         await self._refuse(send, sub, server.id, refusal, rid, ip, started)
         return None
 
     def _verdict(
-        self, server_id: uuid.UUID, token: Token | None, state: KeyState | None
+        self, server_id: uuid.UUID, token: Token | None, state: KeyState | None, now: datetime
     ) -> Verdict:
         if token is None:
             return MALFORMED
-        creds = state.credentials if state else None
-        return judge(self.peppers, server_id, token, creds, self.clock())
+        return judge(self.peppers, server_id, token, state.credentials if state else None, now)
 
     def _path_matches(self, server: HostedServer, secret: str | None) -> bool:
         if server.security_mode is not SecurityMode.UNLISTED:
@@ -161,15 +164,16 @@ class McpRuntime:
     ) -> None:
         ex = exchange or Exchange(status=500)
         client = f"{ex.client_name} {ex.client_version or ''}".strip() if ex.client_name else None
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
         # traffic_log COLUMNS: at, server_id, method, tool, http_status, rpc_error, error_code,
         # duration_ms, client_ip, session_id, kid, client, count
         row = (
-            self.clock(), admitted.server.id, ex.method, ex.tool, ex.status, ex.error_code,
-            None, _ms(started), ip, ex.session_id, admitted.kid, client, 1,
+            admitted.at, admitted.server.id, ex.method, ex.tool, ex.status, ex.error_code,
+            None, duration_ms, ip, ex.session_id, admitted.kid, client, 1,
         )  # fmt: skip
         self.usage.traffic_row(row)
         if admitted.kid is not None:
-            self.usage.key_used(admitted.kid, admitted.stored_last_used, ip, client)
+            self.usage.key_used(admitted.kid, admitted.stored_last_used, ip, client, admitted.at)
 
 
 _NO_CREDENTIAL = frozenset({Problem.MISSING, Problem.NO_SCHEME})

@@ -45,7 +45,8 @@ class ToolCache:
     def descriptors(self, server_id: uuid.UUID) -> ToolListing:
         """What ``tools/list`` serves, built once per tools version (and its pages rendered
         once: a new version is a new listing)."""
-        return self._entry(server_id).descriptors
+        entry = self._entries.get(server_id)
+        return (entry or self._entry(server_id)).descriptors
 
     def _entry(self, server_id: uuid.UUID) -> _Entry:
         entry = self._entries.get(server_id)

@@ -95,18 +95,26 @@ class UsageRecorder:
         return True
 
     def key_used(
-        self, kid: str, stored_last_used: datetime | None, ip: str | None, client: str | None
+        self,
+        kid: str,
+        stored_last_used: datetime | None,
+        ip: str | None,
+        client: str | None,
+        now: datetime | None = None,
     ) -> None:
         """Remember a use; at most one write per key per minute (across replicas too)."""
-        now = self.clock()
+        now = now or self.clock()
         pending = self._uses.get(kid)
         if pending is not None:
             pending.at, pending.ip = now, ip
             pending.client = client or pending.client
             return
-        recent = [t for t in (stored_last_used, self._written.get(kid)) if t is not None]
-        if recent and now - max(recent) < COALESCE and client is None:
-            return
+        if client is None:
+            last, written = stored_last_used, self._written.get(kid)
+            if written is not None and (last is None or written > last):
+                last = written
+            if last is not None and now - last < COALESCE:
+                return
         if len(self._uses) < self.max_pending:
             self._uses[kid] = _LastUse(now, ip, client)
 

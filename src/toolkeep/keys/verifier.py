@@ -59,7 +59,7 @@ def judge(
         return INVALID
     if not peppers.verify(creds.pepper_version, token.kid, token.secret, creds.digest):
         return INVALID
-    if creds.server_id != server_id:
+    if creds.server_id.int != server_id.int:  # .int: UUID.__eq__ is a Python call
         return INVALID
     if creds.revoked_at is not None:
         return Verdict(Outcome.REVOKED, token.kid, creds.revoked_at, creds.revoke_reason)

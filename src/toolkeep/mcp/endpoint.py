@@ -24,7 +24,7 @@ from toolkeep.mcp.headers import (
     is_json_content_type,
     origin_matches_host,
 )
-from toolkeep.mcp.jsonrpc import Incoming, Kind, RequestId, error_body, parse_message, result_body
+from toolkeep.mcp.jsonrpc import Incoming, Kind, RequestId, dumps, error_body, parse_message
 from toolkeep.mcp.lifecycle import (
     LEGACY_METHODS,
     MODERN_METHODS,
@@ -77,6 +77,7 @@ class McpEndpoint:
         self._version = server_version
         self._allowed_origins = allowed_origins
         self._max_body = max_body_bytes
+        self._media_ok: dict[tuple[bytes | None, bytes | None], bool] = {}  # -> SSE only
         self.streams = EventStreams(sse_keepalive, sse_max_age)
 
     def close(self) -> None:
@@ -116,7 +117,8 @@ class McpEndpoint:
     ) -> str | None:
         """Serve POST and DELETE; for a GET, return the session whose stream to open."""
         ctx = self._context(scope)
-        self._check_origin(headers, scope)
+        if headers.origin is not None:
+            self._check_origin(headers.origin, headers, scope)
         method = scope["method"]
         if method == "POST":
             await self._post(ctx, headers, receive, send, exchange)
@@ -148,10 +150,8 @@ class McpEndpoint:
             raise McpProtocolError(500, INTERNAL_ERROR, "Internal error")
         return ctx
 
-    def _check_origin(self, headers: RequestHeaders, scope: Scope) -> None:
-        if headers.origin is None:
-            return
-        origin = headers.origin.decode("latin-1").strip()
+    def _check_origin(self, raw: bytes, headers: RequestHeaders, scope: Scope) -> None:
+        origin = raw.decode("latin-1").strip()
         if self._allowed_origins is not None:
             allowed = self._allowed_origins(origin, scope)
         else:
@@ -161,6 +161,19 @@ class McpEndpoint:
 
     def _check_post_headers(self, headers: RequestHeaders) -> bool:
         """Accept, Content-Type and Content-Length checks; returns True for SSE-only clients."""
+        media = (headers.accept, headers.content_type)
+        sse_only = self._media_ok.get(media)
+        if sse_only is None:
+            sse_only = self._check_media(headers)
+            if len(self._media_ok) < 256:  # the few header spellings clients send, remembered
+                self._media_ok[media] = sse_only
+        length = headers.content_length
+        if length is not None and length.isdigit() and int(length) > self._max_body:
+            raise self._too_large()
+        return sse_only
+
+    @staticmethod
+    def _check_media(headers: RequestHeaders) -> bool:
         json_ok, sse_ok = accepts(headers.accept)
         if not (json_ok or sse_ok):
             raise McpProtocolError(
@@ -174,9 +187,6 @@ class McpEndpoint:
                 INVALID_REQUEST,
                 "Unsupported Media Type: Content-Type must be application/json",
             )
-        length = headers.content_length
-        if length is not None and length.isdigit() and int(length) > self._max_body:
-            raise self._too_large()
         return not json_ok
 
     def _too_large(self) -> McpProtocolError:
@@ -336,7 +346,7 @@ async def _dispatch(table: dict[str, Handler], msg: Incoming, call: Call) -> Res
 async def _send_result(
     send: Send, msg_id: RequestId | None, result: Any, sse_only: bool, extra: Headers | None = None
 ) -> None:
-    body = result_body(msg_id, result)
+    body = dumps({"jsonrpc": "2.0", "id": msg_id, "result": result})
     if sse_only:
         await send_sse_message(send, body, extra or [])
     else:

@@ -99,11 +99,6 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, default=_default)
 
 
-def result_body(msg_id: RequestId | None, result: Any) -> bytes:
-    """A JSON-RPC success response."""
-    return dumps({"jsonrpc": "2.0", "id": msg_id, "result": result})
-
-
 def error_body(msg_id: RequestId | None, code: int, message: str, data: Any = None) -> bytes:
     """A JSON-RPC error response (``id`` null when the request id is unknown)."""
     error: dict[str, Any] = {"code": code, "message": message}

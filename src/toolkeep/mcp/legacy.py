@@ -13,11 +13,12 @@ MISSING_SESSION: Final = "Missing Mcp-Session-Id header; send initialize first"
 UNKNOWN_SESSION: Final = "Session not found; re-initialize"
 _MAX_SESSION_ID: Final = 256
 _SUPPORTED: Final = ", ".join(sorted(LEGACY_VERSIONS))
+_SPOKEN: Final = frozenset(version.encode() for version in LEGACY_VERSIONS)  # exact spellings
 
 
 def check_version_header(headers: RequestHeaders) -> None:
     """Refuse an MCP-Protocol-Version header naming a version the session era does not speak."""
-    if headers.protocol_version is None:
+    if headers.protocol_version is None or headers.protocol_version in _SPOKEN:
         return
     version = as_text(headers.protocol_version)
     if version not in LEGACY_VERSIONS:
@@ -40,6 +41,6 @@ async def resolve_session(
         session = known[1]  # read by the auth layer in the same statement as the key
     else:
         session = await sessions.get(session_id)
-    if session is None or session.server_id != ctx.server_id or session.kid != ctx.kid:
+    if session is None or session.server_id.int != ctx.server_id.int or session.kid != ctx.kid:
         raise invalid_request(UNKNOWN_SESSION, 404)
     return session

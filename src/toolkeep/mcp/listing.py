@@ -9,7 +9,7 @@ splices only the JSON-RPC id in per request. A plain sequence is rendered every 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Final, overload
 
 import orjson
@@ -43,11 +43,13 @@ class ToolListing(Sequence[ToolDescriptor]):
     def __getitem__(self, index: int | slice) -> ToolDescriptor | Sequence[ToolDescriptor]:
         return self._tools[index]
 
-    def rendered(self, key: Hashable, render: Callable[[], bytes]) -> orjson.Fragment:
-        """The JSON of ``render()``, computed once per ``key`` (up to ``MAX_PAGES`` keys)."""
-        page = self._pages.get(key)
-        if page is None:
-            page = orjson.Fragment(render())
-            if len(self._pages) < MAX_PAGES:
-                self._pages[key] = page
+    def rendered(self, key: Hashable) -> orjson.Fragment | None:
+        """The page rendered earlier under ``key``, if any."""
+        return self._pages.get(key)
+
+    def keep(self, key: Hashable, rendered: bytes) -> orjson.Fragment:
+        """Remember ``rendered`` under ``key`` (up to ``MAX_PAGES`` keys); return it."""
+        page = orjson.Fragment(rendered)
+        if len(self._pages) < MAX_PAGES:
+            self._pages[key] = page
         return page

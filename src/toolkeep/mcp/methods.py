@@ -73,13 +73,14 @@ async def tools_list(call: Call) -> Result:
     cursor = call.params.get("cursor")
     if type(tools) is not ToolListing or not (cursor is None or type(cursor) is str):
         return tools_page(tools, cursor)
-
-    def render() -> bytes:
-        result = tools_page(tools, cursor)
-        return dumps(stamp_modern("tools/list", result, call) if call.modern else result)
-
     key = (cursor, call.ctx.server_name, call.server_version) if call.modern else (cursor,)
-    return tools.rendered(key, render)
+    page = tools.rendered(key)
+    if page is None:
+        result = tools_page(tools, cursor)
+        if call.modern:
+            result = stamp_modern("tools/list", result, call)
+        page = tools.keep(key, dumps(result))
+    return page
 
 
 def tools_page(tools: Sequence[ToolDescriptor], cursor: Any) -> dict[str, Any]:

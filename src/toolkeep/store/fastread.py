@@ -35,14 +35,24 @@ class FastReader:
             else parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         )
         self._conn: Any = None
+        self._cursor: Any = None  # of _conn, reused by fetchone
         self._lock = threading.Lock()
 
     def sql(self, template: str) -> str:
         """Render ``{p}`` placeholders for this driver."""
         return template.replace("{p}", self.marker)
 
-    def fetchone(self, sql: str, params: Sequence[Any]) -> Row | None:
-        rows = self._run(sql, params, one=True)
+    def fetchone(self, sql: str, params: tuple[Any, ...]) -> Row | None:
+        with self._lock:  # the common case inline: the open connection's kept cursor
+            cursor = self._cursor
+            if cursor is not None:
+                try:
+                    cursor.execute(sql, params)
+                    row: Row | None = cursor.fetchone()
+                    return row
+                except (sqlite3.OperationalError, psycopg.OperationalError):
+                    self._drop()  # then one fresh connection, as in _run's second attempt
+        rows = self._run(sql, params, one=True, attempts=1 if cursor is not None else 2)
         return rows[0] if rows else None
 
     def fetchall(self, sql: str, params: Sequence[Any]) -> list[Row]:
@@ -50,26 +60,26 @@ class FastReader:
 
     def close(self) -> None:
         with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+            self._drop()
 
-    def _run(self, sql: str, params: Sequence[Any], *, one: bool) -> list[Row]:
+    def _run(self, sql: str, params: Sequence[Any], *, one: bool, attempts: int = 2) -> list[Row]:
+        """Run on the open connection, or a new one; a dropped connection is retried once."""
         with self._lock:
-            for attempt in (1, 2):
+            for attempt in range(attempts, 0, -1):
                 try:
                     cursor = self._connection().execute(sql, tuple(params))
                     rows = [cursor.fetchone()] if one else cursor.fetchall()
                     return [r for r in rows if r is not None]
                 except (sqlite3.OperationalError, psycopg.OperationalError):
                     self._drop()
-                    if attempt == 2:
+                    if attempt == 1:
                         raise Unavailable("The database is unreachable.") from None
         raise AssertionError("unreachable")
 
     def _connection(self) -> Any:
         if self._conn is None:
             self._conn = self._connect()
+            self._cursor = self._conn.cursor()
         return self._conn
 
     def _connect(self) -> Any:
@@ -81,6 +91,7 @@ class FastReader:
         return psycopg.connect(self._target, autocommit=True, connect_timeout=5)
 
     def _drop(self) -> None:
+        self._cursor = None
         if self._conn is not None:
             try:
                 self._conn.close()
