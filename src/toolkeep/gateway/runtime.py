@@ -6,7 +6,6 @@ import hmac
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from toolkeep.clock import Clock
@@ -32,13 +31,24 @@ Refusal = Problem | Verdict
 log = logging.getLogger("toolkeep.gateway")
 
 
-@dataclass(frozen=True, slots=True)
 class _Admitted:
-    server: HostedServer
-    kid: str | None
-    stored_last_used: datetime | None
-    known_session: tuple[str, Session | None] | None
-    at: datetime  # when the request was admitted: its traffic row's time
+    """What admission established about a request (a plain class: built on every request)."""
+
+    __slots__ = ("at", "kid", "known_session", "server", "stored_last_used")
+
+    def __init__(
+        self,
+        server: HostedServer,
+        kid: str | None,
+        stored_last_used: datetime | None,
+        known_session: tuple[str, Session | None] | None,
+        at: datetime,
+    ) -> None:
+        self.server = server
+        self.kid = kid
+        self.stored_last_used = stored_last_used
+        self.known_session = known_session
+        self.at = at  # when the request was admitted: its traffic row's time
 
 
 class McpRuntime:

@@ -31,13 +31,13 @@ class ToolCache:
     def __init__(self, repo: GatewayRepository, max_servers: int = 10_000) -> None:
         self.repo = repo
         self.max_servers = max_servers
-        self._entries: dict[uuid.UUID, _Entry] = {}
+        self._entries: dict[int, _Entry] = {}  # by UUID.int (a UUID hashes in Python)
 
     def note(self, server_id: uuid.UUID, version: int) -> None:
         """A request saw ``version``: forget anything older."""
-        entry = self._entries.get(server_id)
+        entry = self._entries.get(server_id.int)
         if entry is not None and entry.version < version:
-            del self._entries[server_id]
+            del self._entries[server_id.int]
 
     def load(self, server_id: uuid.UUID) -> list[Tool]:
         return self._entry(server_id).tools
@@ -45,13 +45,13 @@ class ToolCache:
     def descriptors(self, server_id: uuid.UUID) -> ToolListing:
         """What ``tools/list`` serves, built once per tools version (and its pages rendered
         once: a new version is a new listing)."""
-        entry = self._entries.get(server_id)
+        entry = self._entries.get(server_id.int)
         return (entry or self._entry(server_id)).descriptors
 
     def _entry(self, server_id: uuid.UUID) -> _Entry:
-        entry = self._entries.get(server_id)
+        entry = self._entries.get(server_id.int)
         if entry is None:
             if len(self._entries) >= self.max_servers:
                 self._entries.clear()
-            entry = self._entries[server_id] = _Entry(*self.repo.tools(server_id))
+            entry = self._entries[server_id.int] = _Entry(*self.repo.tools(server_id))
         return entry

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final, NoReturn
 
 from toolkeep.mcp import legacy, modern
-from toolkeep.mcp.asgi import BodyTooLarge, ClientDisconnected, Receive, Scope, Send, read_body
+from toolkeep.mcp.asgi import (
+    BodyTooLarge,
+    ClientDisconnected,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    read_body,
+)
 from toolkeep.mcp.errors import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
@@ -16,7 +24,14 @@ from toolkeep.mcp.errors import (
     McpProtocolError,
     invalid_request,
 )
-from toolkeep.mcp.framing import Headers, send_empty, send_json, send_sse_message
+from toolkeep.mcp.framing import (
+    Headers,
+    json_messages,
+    send_empty,
+    send_json,
+    send_sse_message,
+    sse_messages,
+)
 from toolkeep.mcp.headers import (
     RequestHeaders,
     accepts,
@@ -116,7 +131,9 @@ class McpEndpoint:
         exchange: Exchange,
     ) -> str | None:
         """Serve POST and DELETE; for a GET, return the session whose stream to open."""
-        ctx = self._context(scope)
+        ctx = scope.get(CTX_KEY)
+        if not isinstance(ctx, RequestContext):
+            ctx = self._no_context()
         if headers.origin is not None:
             self._check_origin(headers.origin, headers, scope)
         method = scope["method"]
@@ -143,12 +160,9 @@ class McpEndpoint:
                 return
 
     @staticmethod
-    def _context(scope: Scope) -> RequestContext:
-        ctx = scope.get(CTX_KEY)
-        if not isinstance(ctx, RequestContext):
-            logger.error("McpEndpoint called without a RequestContext in scope[%r]", CTX_KEY)
-            raise McpProtocolError(500, INTERNAL_ERROR, "Internal error")
-        return ctx
+    def _no_context() -> NoReturn:
+        logger.error("McpEndpoint called without a RequestContext in scope[%r]", CTX_KEY)
+        raise McpProtocolError(500, INTERNAL_ERROR, "Internal error")
 
     def _check_origin(self, raw: bytes, headers: RequestHeaders, scope: Scope) -> None:
         origin = raw.decode("latin-1").strip()
@@ -211,7 +225,8 @@ class McpEndpoint:
             exchange.status = 499
             return
         msg = parse_message(body)
-        exchange.method = _clip(msg.method)
+        method = msg.method
+        exchange.method = method if method is None or len(method) <= 200 else _clip(method)
         era_modern = modern.is_modern(msg, headers)
         try:
             if era_modern:
@@ -248,8 +263,10 @@ class McpEndpoint:
         legacy.check_version_header(headers)
         await self._use_session(ctx, headers, exchange)
         call = Call(ctx, msg.params, exchange, self._tools, self._version, False)
-        result = await _dispatch(LEGACY_METHODS, msg, call)
-        await _send_result(send, msg.id, result, sse_only)
+        result = await _handler(LEGACY_METHODS, msg)(call)
+        start, body = _result_messages(msg.id, result, sse_only)
+        await send(start)
+        await send(body)
 
     async def _use_session(
         self, ctx: RequestContext, headers: RequestHeaders, exchange: Exchange
@@ -272,7 +289,9 @@ class McpEndpoint:
         call = Call(ctx, msg.params, exchange, self._tools, self._version, False)
         result = initialize_result(call, init.protocol_version)
         extra = [(b"mcp-session-id", session.id.encode("ascii"))]
-        await _send_result(send, msg.id, result, sse_only, extra)
+        start, body = _result_messages(msg.id, result, sse_only, extra)
+        await send(start)
+        await send(body)
 
     async def _modern(
         self,
@@ -292,10 +311,12 @@ class McpEndpoint:
             return
         exchange.client_name, exchange.client_version = modern.check_envelope(msg, headers)
         call = Call(ctx, msg.params, exchange, self._tools, self._version, True)
-        result = await _dispatch(MODERN_METHODS, msg, call)
+        result = await _handler(MODERN_METHODS, msg)(call)
         if type(result) is dict:  # a pre-rendered result (orjson.Fragment) is stamped already
             result = stamp_modern(msg.method or "", result, call)
-        await _send_result(send, msg.id, result, sse_only)
+        start, body = _result_messages(msg.id, result, sse_only)
+        await send(start)
+        await send(body)
 
     async def _get(self, ctx: RequestContext, headers: RequestHeaders, exchange: Exchange) -> str:
         _session_or_405(headers, "GET")
@@ -336,21 +357,18 @@ def _session_or_405(headers: RequestHeaders, method: str) -> None:
     raise invalid_request(legacy.MISSING_SESSION)
 
 
-async def _dispatch(table: dict[str, Handler], msg: Incoming, call: Call) -> Result:
+def _handler(table: dict[str, Handler], msg: Incoming) -> Handler:
     handler = table.get(msg.method or "")
     if handler is None:
         raise McpProtocolError(None, METHOD_NOT_FOUND, f"Method not found: {_clip(msg.method)}")
-    return await handler(call)
+    return handler
 
 
-async def _send_result(
-    send: Send, msg_id: RequestId | None, result: Any, sse_only: bool, extra: Headers | None = None
-) -> None:
+def _result_messages(
+    msg_id: RequestId | None, result: Result, sse_only: bool, extra: Headers | None = None
+) -> tuple[Message, Message]:
     body = dumps({"jsonrpc": "2.0", "id": msg_id, "result": result})
-    if sse_only:
-        await send_sse_message(send, body, extra or [])
-    else:
-        await send_json(send, 200, body, extra or [])
+    return sse_messages(body, extra or []) if sse_only else json_messages(200, body, extra or [])
 
 
 async def _send_error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from toolkeep.mcp.asgi import Send
+from toolkeep.mcp.asgi import Message, Send
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -21,18 +21,32 @@ _EMPTY: Final[Headers] = [(b"cache-control", b"no-store"), (b"content-length", b
 _NO_EXTRA: Final[Headers] = []
 
 
+def json_messages(status: int, body: bytes, extra: Headers = _NO_EXTRA) -> tuple[Message, Message]:
+    """The start and body messages of ``body`` as ``application/json``."""
+    headers = [*_JSON, (b"content-length", b"%d" % len(body)), *extra]
+    start = {"type": "http.response.start", "status": status, "headers": headers}
+    return start, {"type": "http.response.body", "body": body}
+
+
+def sse_messages(body: bytes, extra: Headers = _NO_EXTRA) -> tuple[Message, Message]:
+    """The messages of ``body`` as the one ``message`` event of a ``text/event-stream``."""
+    headers = [*SSE_HEADERS, *extra] if extra else SSE_HEADERS
+    start = {"type": "http.response.start", "status": 200, "headers": headers}
+    return start, {"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"}
+
+
 async def send_json(send: Send, status: int, body: bytes, extra: Headers = _NO_EXTRA) -> None:
     """Send ``body`` as ``application/json``."""
-    headers = [*_JSON, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    start, message = json_messages(status, body, extra)
+    await send(start)
+    await send(message)
 
 
 async def send_sse_message(send: Send, body: bytes, extra: Headers = _NO_EXTRA) -> None:
     """Send ``body`` as the single ``message`` event of a ``text/event-stream`` response."""
-    headers = [*SSE_HEADERS, *extra] if extra else SSE_HEADERS
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"event: message\ndata: " + body + b"\n\n"})
+    start, message = sse_messages(body, extra)
+    await send(start)
+    await send(message)
 
 
 async def send_empty(send: Send, status: int, extra: Headers = _NO_EXTRA) -> None:
