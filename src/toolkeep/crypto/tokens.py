@@ -54,25 +54,20 @@ def _pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(f"{re.escape(prefix)}_({kid})_({secret})({crc})")
 
 
+_DIGIT = {char: i for i, char in enumerate(base62.ALPHABET)}
+
+
 def parse(prefix: str, value: str) -> Token | None:
     """The token if ``value`` is well formed with a valid checksum, else ``None``."""
     match = _pattern(prefix).fullmatch(value)
     if match is None:
         return None
     kid, secret, crc = match.groups()
-    if _crc_value(crc) != zlib.crc32(value[:-CRC_LEN].encode()):
+    d = _DIGIT  # base62.decode of the six CRC digits, unrolled (this runs on every request)
+    value62 = ((d[crc[0]] * 62 + d[crc[1]]) * 62 + d[crc[2]]) * 62 + d[crc[3]]
+    if (value62 * 62 + d[crc[4]]) * 62 + d[crc[5]] != zlib.crc32(value[:-CRC_LEN].encode()):
         return None
     return Token(prefix=prefix, kid=kid, secret=secret)
-
-
-_DIGIT = {char: i for i, char in enumerate(base62.ALPHABET)}
-
-
-def _crc_value(crc: str) -> int:
-    """``base62.decode`` unrolled for the six CRC digits (on every MCP request)."""
-    d = _DIGIT
-    value = ((d[crc[0]] * 62 + d[crc[1]]) * 62 + d[crc[2]]) * 62 + d[crc[3]]
-    return (value * 62 + d[crc[4]]) * 62 + d[crc[5]]
 
 
 def mask(prefix: str, kid: str, last4: str) -> str:

@@ -90,6 +90,9 @@ def _iso(at: datetime | None) -> str:
 _MARK = "\u0000request-id\u0000"
 
 
+Answer = tuple[Message, Message]  # the start and body messages of one response
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """A response rendered once; only the request id differs between sends."""
@@ -99,7 +102,7 @@ class Prepared:
     tail: bytes
     headers: tuple[tuple[bytes, bytes], ...]
 
-    def messages(self, rid: bytes) -> tuple[Message, Message]:
+    def messages(self, rid: bytes) -> Answer:
         """The ``http.response.start`` and ``http.response.body`` messages for ``rid``."""
         payload = self.head + rid + self.tail
         headers = [*self.headers, (b"request-id", rid), (b"content-length", b"%d" % len(payload))]
@@ -154,19 +157,14 @@ def _rejection(realm: str, verdict: Verdict) -> Prepared:
 _plain_rejection = functools.lru_cache(maxsize=4096)(_rejection)
 
 
-async def send_problem(send: Send, realm: str, problem: Problem, rid: str) -> None:
-    await prepared_problem(realm, problem).send(send, rid)
-
-
-async def send_rejection(send: Send, realm: str, verdict: Verdict, rid: str) -> None:
+def rejection(realm: str, verdict: Verdict, rid: str) -> Answer:
     """Malformed and invalid are the same bytes every time (and for every such key)."""
-    if verdict.kid is None:
-        await _plain_rejection(realm, verdict).send(send, rid)
-    else:
-        await _rejection(realm, verdict).send(send, rid)
+    plain = verdict.kid is None
+    prepared = _plain_rejection(realm, verdict) if plain else _rejection(realm, verdict)
+    return prepared.messages(rid.encode())
 
 
-_UNAVAILABLE = _prepare(
+UNAVAILABLE = _prepare(
     503,
     {
         "error": "temporarily_unavailable",
@@ -178,11 +176,7 @@ _UNAVAILABLE = _prepare(
 )
 
 
-async def send_unavailable(send: Send, rid: str) -> None:
-    await _UNAVAILABLE.send(send, rid)
-
-
-_SERVER_NOT_FOUND = _prepare(
+SERVER_NOT_FOUND = _prepare(
     404,
     {
         "error": "not_found",
@@ -193,11 +187,7 @@ _SERVER_NOT_FOUND = _prepare(
 )
 
 
-async def send_server_not_found(send: Send, rid: str) -> None:
-    await _SERVER_NOT_FOUND.send(send, rid)
-
-
-_OAUTH_NOT_ENABLED = _prepare(
+OAUTH_NOT_ENABLED = _prepare(
     404,
     {
         "error": "not_found",
@@ -211,10 +201,10 @@ _OAUTH_NOT_ENABLED = _prepare(
 
 
 async def send_oauth_not_enabled(send: Send, rid: str) -> None:
-    await _OAUTH_NOT_ENABLED.send(send, rid)
+    await OAUTH_NOT_ENABLED.send(send, rid)
 
 
-_HOST_NOT_ALLOWED = _prepare(
+HOST_NOT_ALLOWED = _prepare(
     421,
     {
         "error": "misdirected_request",
@@ -227,4 +217,4 @@ _HOST_NOT_ALLOWED = _prepare(
 
 
 async def send_host_not_allowed(send: Send, rid: str) -> None:
-    await _HOST_NOT_ALLOWED.send(send, rid)
+    await HOST_NOT_ALLOWED.send(send, rid)

@@ -18,6 +18,7 @@ from toolkeep.gateway.credentials import Problem, extract, strip_authorization
 from toolkeep.gateway.hints import LockedServers
 from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository, HostedServer, KeyState
+from toolkeep.gateway.responses import Answer
 from toolkeep.gateway.routing import McpTarget
 from toolkeep.gateway.toolcache import ToolCache
 from toolkeep.gateway.usage import UsageRecorder
@@ -78,8 +79,10 @@ class McpRuntime:
         rid = responses.new_request_id()
         client = scope.get("client")
         ip: str | None = client[0] if client else None
-        admitted = await self._admit(scope, send, target, rid, ip, started)
-        if admitted is None:
+        admitted = self._admit(scope, target, rid, ip, started)
+        if type(admitted) is not _Admitted:  # refused: the answer to send
+            await send(admitted[0])  # type: ignore[index]
+            await send(admitted[1])  # type: ignore[index]
             return
         strip_authorization(scope)
         server = admitted.server
@@ -91,27 +94,25 @@ class McpRuntime:
         finally:
             self._record(scope.get(EXCHANGE_KEY), admitted, ip, started)
 
-    async def _admit(
-        self, scope: Scope, send: Send, target: McpTarget, rid: str, ip: str | None, started: float
-    ) -> _Admitted | None:
+    def _admit(
+        self, scope: Scope, target: McpTarget, rid: str, ip: str | None, started: float
+    ) -> _Admitted | Answer:
+        """Admission, synchronously: the request's facts, or the answer refusing it."""
         sub = target.subdomain
         found = extract(scope)
         token = parse_key(found.value) if found.value else None
         locked_id = self.locked.locked_id(sub)
         early = _early_refusal(locked_id, found.value, found.problem, token)
         if early is not None:
-            await self._refuse(send, sub, locked_id, early, rid, ip, started)
-            return None
+            return self._refuse(sub, locked_id, early, rid, ip, started)
         try:
             server, state, session = self.repo.server_and_key(
                 sub, token.kid if token else None, found.session_id
             )
         except Unavailable:
-            await responses.send_unavailable(send, rid)
-            return None
+            return responses.UNAVAILABLE.messages(rid.encode())
         if server is None or not self._path_matches(server, target.secret):
-            await responses.send_server_not_found(send, rid)
-            return None
+            return responses.SERVER_NOT_FOUND.messages(rid.encode())
         self.tools.note(server.id, server.tools_version)
         locked = server.security_mode is SecurityMode.API_KEY
         self.locked.saw(sub, server.id, locked)
@@ -123,13 +124,11 @@ class McpRuntime:
             refusal = found.problem or self._verdict(server.id, token, state, now)
         except ConfigurationError as exc:  # e.g. a key minted with a pepper not loaded here
             log.error("cannot verify a key for %s: %s", sub, exc.message)
-            await responses.send_unavailable(send, rid)
-            return None
+            return responses.UNAVAILABLE.messages(rid.encode())
         if isinstance(refusal, Verdict) and refusal.outcome is Outcome.VALID:
             last_used = state.last_used_at if state else None
             return _Admitted(server, refusal.kid, last_used, known, now)
-        await self._refuse(send, sub, server.id, refusal, rid, ip, started)
-        return None
+        return self._refuse(sub, server.id, refusal, rid, ip, started)
 
     def _verdict(
         self, server_id: uuid.UUID, token: Token | None, state: KeyState | None, now: datetime
@@ -146,21 +145,20 @@ class McpRuntime:
         expected = self.sealer.open(server.unlisted_secret, f"server:{server.id}:unlisted")
         return hmac.compare_digest(secret.encode(), expected.encode())
 
-    async def _refuse(
+    def _refuse(
         self,
-        send: Send,
         sub: str,
         server_id: uuid.UUID | None,
         refusal: Refusal,
         rid: str,
         ip: str | None,
         started: float,
-    ) -> None:
+    ) -> Answer:
         if isinstance(refusal, Problem):
-            await responses.send_problem(send, sub, refusal, rid)
+            answer = responses.prepared_problem(sub, refusal).messages(rid.encode())
             status, code = (401 if refusal in _NO_CREDENTIAL else 400), refusal.value
         else:
-            await responses.send_rejection(send, sub, refusal, rid)
+            answer = responses.rejection(sub, refusal, rid)
             status, code = 401, refusal.outcome.value
             if server_id and refusal.kid and refusal.outcome in _USED_AFTER:
                 event = _USED_AFTER[refusal.outcome]
@@ -168,6 +166,7 @@ class McpRuntime:
         if server_id is not None:
             kid = refusal.kid if isinstance(refusal, Verdict) else None
             self.usage.refused(server_id, ip, code, kid, status, _ms(started))
+        return answer
 
     def _record(
         self, exchange: Exchange | None, admitted: _Admitted, ip: str | None, started: float

@@ -17,6 +17,7 @@ from toolkeep.mcp.errors import (
 )
 
 RequestId = str | int | float
+_ID_TYPES = (str, int, float)
 
 
 class Kind(Enum):
@@ -58,7 +59,9 @@ def parse_message(body: bytes) -> Incoming:
     method = msg.get("method")
     if method is None:
         return _response(msg)
-    msg_id = _request_id(msg)
+    msg_id = msg.get("id")
+    if type(msg_id) not in _ID_TYPES and "id" in msg:  # null, bool, object...
+        raise invalid_request('"id" must be a string or a number')
     if type(method) is not str:
         raise McpProtocolError(400, INVALID_REQUEST, '"method" must be a string', request_id=msg_id)
     params = msg.get("params")
@@ -68,16 +71,6 @@ def parse_message(body: bytes) -> Incoming:
         raise McpProtocolError(400, INVALID_PARAMS, '"params" must be an object', request_id=msg_id)
     kind = Kind.REQUEST if "id" in msg else Kind.NOTIFICATION
     return Incoming(kind, method, msg_id, params)
-
-
-def _request_id(msg: dict[str, Any]) -> RequestId | None:
-    if "id" not in msg:
-        return None
-    msg_id = msg["id"]
-    kind = type(msg_id)
-    if kind is str or kind is int or kind is float:
-        return msg_id  # type: ignore[no-any-return]
-    raise invalid_request('"id" must be a string or a number')
 
 
 def _response(msg: dict[str, Any]) -> Incoming:
