@@ -174,5 +174,6 @@ traffic_log = Table(
     Column("client", String(150), nullable=True),
     # Refused requests are aggregated: one row per (client IP, reason) and flush window.
     Column("count", Integer, nullable=False, default=1),
-    Index(None, "server_id", "at"),
+    # Read newest first per server (ORDER BY id DESC, paged by id): index order, no sort.
+    Index(None, "server_id", "id"),
 )
