@@ -5,6 +5,7 @@ result (or its cancellation), other calls are unaffected and the pool keeps its 
 from __future__ import annotations
 
 import os
+import select
 import signal
 from pathlib import Path
 
@@ -26,6 +27,19 @@ def gone(pid: int) -> bool:
         return b"VmRSS" not in Path(f"/proc/{pid}/status").read_bytes()
     except OSError:
         return True
+
+
+def exited(pid: int) -> bool:
+    """Fully exited, as the kernel reports it to a pidfd: every thread gone (the main thread
+    shows as a zombie in /proc a moment before the last of its other threads has ended)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True  # reaped already
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    finally:
+        os.close(fd)
 
 
 async def refilled(pool: ProcessPoolRunner, size: int) -> list[int]:
@@ -128,7 +142,7 @@ async def test_a_worker_killed_while_idle_is_replaced_on_the_next_call() -> None
         [pid] = pool.pids
         os.kill(pid, signal.SIGKILL)
         with anyio.fail_after(BOUND_S):
-            while not gone(pid):  # the kernel's part, outside the pool
+            while not exited(pid):  # the kernel's part, outside the pool
                 await anyio.sleep(0.01)
             result = await pool.run(invocation("return 'ok'"))
         assert (result.value, result.error) == ("ok", None)  # the call went to the replacement
