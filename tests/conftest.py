@@ -59,6 +59,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated database, as the application opens it (repository tests)."""
+    database = Database(db_url)
+    migrate.upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
 

@@ -52,18 +52,23 @@ CASES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_refused_credential_gets_the_exact_answer_and_runs_no_tool_code(
-    client: TestClient, world: World, case: str
-) -> None:
-    template, status, www, code = CASES[case]
+def case_headers(world: World, template: str | None) -> dict[str, str]:
+    """The modern request headers with a case's ``Authorization`` (none for ``None``)."""
     headers = modern_headers()
     if template is not None:
         headers["Authorization"] = template.format(
             key=world.key, bad_crc=corrupt_crc(world.key), unknown_kid=unknown_kid(world.key),
             wrong_secret=wrong_secret(world.key), other=world.other_key,
         )  # fmt: skip
-    response = client.post(URL, json=modern_call(), headers=headers)
+    return headers
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_refused_credential_gets_the_exact_answer_and_runs_no_tool_code(
+    client: TestClient, world: World, case: str
+) -> None:
+    template, status, www, code = CASES[case]
+    response = client.post(URL, json=modern_call(), headers=case_headers(world, template))
     assert response.status_code == status, response.text
     assert response.headers["www-authenticate"] == www
     body = response.json()

@@ -16,7 +16,7 @@ from tests.gateway.conftest import (
     runtime_of,
     tool_runs,
 )
-from tests.gateway.test_auth_table import CASES, corrupt_crc, unknown_kid, wrong_secret
+from tests.gateway.test_auth_table import CASES, case_headers
 from toolkeep.context import AppContext
 from toolkeep.servers.models import SecurityMode, ServerChanges
 
@@ -75,13 +75,7 @@ def test_every_credential_gets_the_same_answer_once_the_server_is_known_locked(
 ) -> None:
     keyless(client)
     template, status, www, code = CASES[case]
-    headers = modern_headers()
-    if template is not None:
-        headers["Authorization"] = template.format(
-            key=world.key, bad_crc=corrupt_crc(world.key), unknown_kid=unknown_kid(world.key),
-            wrong_secret=wrong_secret(world.key), other=world.other_key,
-        )  # fmt: skip
-    response = client.post(URL, json=modern_call(), headers=headers)
+    response = client.post(URL, json=modern_call(), headers=case_headers(world, template))
     assert response.status_code == status
     assert response.headers["www-authenticate"] == www
     assert response.json()["error_code"] == code

@@ -1,20 +1,17 @@
-"""Fixtures for the store tests: a migrated ``Database`` and an empty database URL.
+"""Fixtures for the store tests: an empty database URL (the migrated ``db`` is in
+``tests/conftest.py``).
 
-Both build on ``db_url`` from ``tests/conftest.py``, so every test that uses them runs on
+It builds on ``db_url`` from ``tests/conftest.py``, so every test that uses it runs on
 SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-
-from toolkeep.store import migrate
-from toolkeep.store.database import Database
 
 
 @pytest.fixture
@@ -29,12 +26,3 @@ def empty_db_url(db_url: str) -> str:
         conn.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    """A migrated database, as the application opens it."""
-    database = Database(db_url)
-    migrate.upgrade(database)
-    yield database
-    database.dispose()
