@@ -66,7 +66,6 @@ _OUTCOMES: Final[dict[Outcome, tuple[str, str]]] = {
 
 
 _PROCESS = secrets.token_hex(4)
-_PROCESS_BYTES = _PROCESS.encode()
 _SEQUENCE = itertools.count(1)
 
 
@@ -80,7 +79,7 @@ def new_request_id() -> str:
 
 def new_request_id_bytes() -> bytes:
     """``new_request_id()`` as the bytes that go on the wire."""
-    return b"req_%s%08x" % (_PROCESS_BYTES, next(_SEQUENCE))
+    return new_request_id().encode("ascii")
 
 
 def _iso(at: datetime | None) -> str:

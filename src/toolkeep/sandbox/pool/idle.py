@@ -35,10 +35,6 @@ class IdleQueue(Generic[T]):
                 return
         self._idle.append(item)
 
-    def take(self) -> T | None:
-        """An idle item now, or None."""
-        return self._idle.popleft() if self._idle else None
-
     async def get(self, timeout_s: float) -> T | None:
         """The next idle item, waiting at most ``timeout_s``; None when none came in time."""
         if self._idle:

@@ -173,7 +173,7 @@ class ProcessPoolRunner:
 
     async def _acquire(self, deadline: float) -> WorkerProcess | None:
         while True:
-            worker = self._idle.take() or await self._idle.get(deadline - time.monotonic())
+            worker = await self._idle.get(deadline - time.monotonic())
             if worker is None:
                 return None
             if worker.running():
