@@ -2,6 +2,7 @@
 
 .venv/bin/python -m bench [--duration 5] [--connections 32] [--repeat K] [--only NAME]
                          [--scenario NAME[,NAME]] [--form both|modern|legacy] [--paced N]
+                         [--http toolkeep|httptools]
 
 e.g. the tool runtime comparison alone:
 .venv/bin/python -m bench --only toolkeep,fastmcp --scenario tools_call,tools_call_lodash
@@ -22,6 +23,7 @@ from typing import Any
 
 from bench import report
 from bench.runner import Options, run_all
+from bench.server import HTTP_LAYERS
 from bench.targets import ALL_SCENARIOS, DEFAULT_SCENARIOS, FORMS, TARGETS
 from bench.wrk import WrkError, wrk_version
 
@@ -101,6 +103,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "50 ms apart, timed by the harness: the idle-worker latency (default 40; 0 = none)",
     )
     parser.add_argument(
+        "--http",
+        choices=tuple(HTTP_LAYERS),
+        default="toolkeep",
+        help="the HTTP layer every target runs on: Toolkeep's (uvicorn's httptools protocol "
+        "with coalesced writes, as `toolkeep serve` runs; default) or uvicorn's stock httptools",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -148,6 +157,7 @@ def _meta(args: argparse.Namespace, started: dt.datetime, wrk: str) -> dict[str,
         "form": args.form,
         "repeat": args.repeat,
         "paced_calls": args.paced,
+        "http": args.http,
         "wrk": wrk,
         "git": _git(),
         "python": platform.python_version(),
@@ -175,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         forms=FORMS if args.form == "both" else tuple(f for f in FORMS if f == args.form),
         repeat=args.repeat,
         paced=args.paced,
+        http=args.http,
     )
     try:
         wrk = wrk_version()
@@ -186,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"{wrk}; {meta['cpus']} CPUs; load {meta['loadavg_at_start'][0]:.2f}; "
          f"commit {meta['git']['commit']} ({len(meta['git']['modified'])} modified files "
          f"under src/, bench/); targets: {', '.join(names)}; "
-         f"forms: {', '.join(opts.forms)}")  # fmt: skip
+         f"forms: {', '.join(opts.forms)}; HTTP layer: {args.http}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="toolkeep-bench-") as tmp:
         results = run_all([TARGETS[n] for n in names], opts, Path(tmp), _log)
     summary = report.summarize(results)

@@ -38,6 +38,7 @@ class Options:
     forms: tuple[Form, ...] = FORMS  # the forms of the per-form scenarios (tools_list, tools_call)
     repeat: int = 1  # measured passes over all points; per point the highest req/s is kept
     paced: int = 40  # paced calls per tool-call point of the first form (0: none)
+    http: str = "toolkeep"  # the HTTP layer of every target (bench.server.HTTP_LAYERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +127,7 @@ def run_all(targets: list[Target], opts: Options, workdir: Path, log: Log) -> li
             results.append(result)
             target_dir = workdir / target.name
             target_dir.mkdir(parents=True, exist_ok=True)
-            started = _start(stack, target, target_dir, result, log)
+            started = _start(stack, target, target_dir, result, log, opts.http)
             if started is not None:
                 server, key = started
                 points += _setup_points(target, server, key, opts, target_dir, result, log)
@@ -145,7 +146,7 @@ def run_all(targets: list[Target], opts: Options, workdir: Path, log: Log) -> li
 
 
 def _start(
-    stack: ExitStack, target: Target, workdir: Path, result: TargetResult, log: Log
+    stack: ExitStack, target: Target, workdir: Path, result: TargetResult, log: Log, http: str
 ) -> tuple[RunningServer, str | None] | None:
     """Prepare and start ``target``; return the server and its API key (None on failure)."""
     try:
@@ -163,6 +164,7 @@ def _start(
                 env=prepared.env,
                 ready_path=target.ready_path,
                 log_file=workdir / f"{target.name}.log",
+                http=http,
             )
         )
     except ServerStartError as exc:

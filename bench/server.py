@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from toolkeep.serving import HTTP_PROTOCOL
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 60.0
@@ -42,11 +44,16 @@ def free_port() -> int:
         return port
 
 
-def uvicorn_argv(app_args: Sequence[str], port: int) -> list[str]:
+# --http choices: the HTTP layer every target runs on, Toolkeep's by default (as `toolkeep
+# serve` runs), or uvicorn's stock httptools protocol.
+HTTP_LAYERS = {"toolkeep": HTTP_PROTOCOL, "httptools": "httptools"}
+
+
+def uvicorn_argv(app_args: Sequence[str], port: int, http: str = "toolkeep") -> list[str]:
     return [
         sys.executable, "-m", "uvicorn", *app_args,
         "--host", HOST, "--port", str(port),
-        "--loop", "uvloop", "--http", "httptools", "--workers", "1",
+        "--loop", "uvloop", "--http", HTTP_LAYERS[http], "--workers", "1",
         "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
 
@@ -99,6 +106,7 @@ def run_server(
     ready_path: str,
     log_file: Path,
     port: int | None = None,
+    http: str = "toolkeep",
 ) -> Iterator[RunningServer]:
     """Run ``uvicorn <app_args>`` on a free loopback port for the duration of the block."""
     port = port or free_port()
@@ -110,7 +118,7 @@ def run_server(
     }
     with log_file.open("wb") as log:
         proc = subprocess.Popen(
-            uvicorn_argv(app_args, port), cwd=REPO_ROOT, env=full_env,
+            uvicorn_argv(app_args, port, http), cwd=REPO_ROOT, env=full_env,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

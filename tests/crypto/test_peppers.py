@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from toolkeep.crypto.peppers import PEPPER_BYTES, Peppers
+from toolkeep.crypto.peppers import PEPPER_BYTES, HmacSha256, Peppers
 from toolkeep.errors import ConfigurationError
 
 P1 = bytes(range(32))
@@ -31,6 +31,18 @@ def test_the_digest_is_hmac_sha256_of_kid_nul_secret() -> None:
 
     assert digest == GOLDEN_DIGEST
     assert digest == hmac.new(P1, f"{KID}\x00{SECRET}".encode(), hashlib.sha256).digest()
+
+
+@pytest.mark.parametrize("length", [32, 63, 64, 65, 200])
+def test_the_precomputed_hmac_matches_the_standard_library_for_any_pepper_length(
+    length: int,
+) -> None:
+    pepper = bytes((i * 7 + 3) % 256 for i in range(length))
+    keyed = HmacSha256(pepper)
+
+    for message in (b"", b"kid\x00secret", bytes(range(256)) * 3):
+        assert keyed.digest(message) == hmac.digest(pepper, message, "sha256")
+    assert keyed.digest(b"a") == keyed.digest(b"a")  # the kept states are copied, not consumed
 
 
 def test_the_right_secret_verifies_and_anything_else_does_not() -> None:

@@ -17,6 +17,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.mcp.harness import ContextApp, DemoTools, make_ctx
 from toolkeep.mcp import McpEndpoint, MemorySessionStore
+from toolkeep.serving import HTTP_PROTOCOL
 
 pytestmark = pytest.mark.anyio
 
@@ -34,7 +35,7 @@ class ThreadedServer(uvicorn.Server):
 
 
 class LiveServer:
-    """The engine on a real uvicorn (httptools) in a background thread, on a free port."""
+    """The engine on a real uvicorn (Toolkeep's HTTP protocol) in a background thread."""
 
     def __init__(self) -> None:
         self.sessions = MemorySessionStore()
@@ -45,7 +46,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/mcp"
         config = uvicorn.Config(
             self.app,
-            http="httptools",
+            http=HTTP_PROTOCOL,
             loop="asyncio",
             lifespan="off",
             log_level="warning",

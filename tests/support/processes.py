@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from toolkeep.serving import HTTP_PROTOCOL
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -41,7 +43,8 @@ def toolkeep_process(data_dir: Path, database_url: str, log: Path) -> Iterator[s
     port = free_port()
     env = {**os.environ, "TOOLKEEP_DATA_DIR": str(data_dir), "TOOLKEEP_DATABASE_URL": database_url}
     args = [sys.executable, "-m", "uvicorn", "--factory", "toolkeep.app:create_app",
-            "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]  # fmt: skip
+            "--host", "127.0.0.1", "--port", str(port), "--http", HTTP_PROTOCOL,
+            "--log-level", "warning"]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"

@@ -32,6 +32,8 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from toolkeep.serving import HTTP_PROTOCOL
+
 __all__ = ["auth_shim", "build_auth_shim_app", "serve_in_thread"]
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
@@ -76,7 +78,8 @@ def serve_in_thread(
     get ``shutdown_timeout / 2`` seconds to finish, and the thread is joined with a deadline.
     ``server_header``/``date_header``: whether uvicorn adds its own ``Server``/``Date`` (a
     proxy turns them off so the upstream's pass through alone). ``uvicorn_options``: more
-    ``uvicorn.Config`` keywords (e.g. ``{"http": "h11"}``; the default picks httptools).
+    ``uvicorn.Config`` keywords (e.g. ``{"http": "h11"}``; the default is Toolkeep's own
+    ``toolkeep.serving.protocol:HttpProtocol``, as ``toolkeep serve`` runs).
     """
     if (app is None) == (app_factory is None):
         raise TypeError("pass exactly one of app= or app_factory=")
@@ -96,7 +99,7 @@ def serve_in_thread(
             server_header=server_header,
             date_header=date_header,
             timeout_graceful_shutdown=max(1, int(shutdown_timeout / 2)),
-            **(uvicorn_options or {}),
+            **{"http": HTTP_PROTOCOL, **(uvicorn_options or {})},
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

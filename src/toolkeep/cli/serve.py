@@ -19,6 +19,7 @@ from toolkeep.cli.runtime import (
     operate,
     safe_url,
 )
+from toolkeep.serving import HTTP_PROTOCOL
 from toolkeep.settings import Settings
 
 FIRST_USER_STEPS = (
@@ -53,7 +54,7 @@ def serve(
         workers=None if reload else (workers or settings.workers),
         reload=reload,
         loop="uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
-        http="httptools",
+        http=HTTP_PROTOCOL,  # uvicorn's httptools protocol, writes coalesced
         log_level=settings.log_level.lower(),
         access_log=False,  # the traffic log records requests; no per-request INFO lines
     )
