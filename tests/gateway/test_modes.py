@@ -32,8 +32,10 @@ def test_an_unlisted_server_answers_only_at_its_secret_path(
 ) -> None:
     assert call(client, world.unlisted_url) == 200
     assert call(client, "/s/hidden/mcp") == 404
-    assert call(client, world.unlisted_url[:-1] + "x") == 404
-    assert call(client, world.unlisted_url + "x") == 404
+    url = world.unlisted_url
+    wrong_last = url[:-1] + ("x" if url[-1] != "x" else "y")  # a random secret may end in x
+    assert call(client, wrong_last) == 404
+    assert call(client, url + "x") == 404
     assert tool_runs(client) == 1
 
 
