@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 
 import httpx
@@ -138,14 +137,14 @@ async def test_unknown_session_is_404(client: httpx.AsyncClient) -> None:
 
 async def test_session_of_another_key_is_404(client: httpx.AsyncClient, app: ContextApp) -> None:
     session_id = await initialize(client)
-    app.ctx = dataclasses.replace(app.ctx, kid="kid_b")
+    app.ctx = app.ctx._replace(kid="kid_b")
     response = await post_legacy(client, session_id, "ping")
     assert response.status_code == 404
 
 
 async def test_session_of_another_server_is_404(client: httpx.AsyncClient, app: ContextApp) -> None:
     session_id = await initialize(client)
-    app.ctx = dataclasses.replace(app.ctx, server_id=uuid.uuid4())
+    app.ctx = app.ctx._replace(server_id=uuid.uuid4())
     response = await post_legacy(client, session_id, "ping")
     assert response.status_code == 404
 
@@ -153,10 +152,10 @@ async def test_session_of_another_server_is_404(client: httpx.AsyncClient, app: 
 async def test_session_created_in_public_mode_does_not_open_with_a_key(
     client: httpx.AsyncClient, app: ContextApp
 ) -> None:
-    app.ctx = dataclasses.replace(app.ctx, kid=None)
+    app.ctx = app.ctx._replace(kid=None)
     session_id = await initialize(client)
     assert (await post_legacy(client, session_id, "ping")).status_code == 200
-    app.ctx = dataclasses.replace(app.ctx, kid="kid_a")
+    app.ctx = app.ctx._replace(kid="kid_a")
     assert (await post_legacy(client, session_id, "ping")).status_code == 404
 
 
@@ -205,7 +204,7 @@ async def test_delete_of_another_keys_session_is_404_and_keeps_it(
 ) -> None:
     session_id = await initialize(client)
     original = app.ctx
-    app.ctx = dataclasses.replace(original, kid="kid_b")
+    app.ctx = original._replace(kid="kid_b")
     assert (await client.delete("/mcp", headers={"mcp-session-id": session_id})).status_code == 404
     app.ctx = original
     assert (await post_legacy(client, session_id, "ping")).status_code == 200

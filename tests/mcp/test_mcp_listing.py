@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -126,7 +125,7 @@ async def test_the_modern_server_info_follows_the_requests_server_name() -> None
     app = ContextApp(McpEndpoint(listed, MemorySessionStore(), server_version="1"), make_ctx())
     async with await open_client(app) as client:
         before = (await modern_list(client)).json()["result"]["_meta"]
-        app.ctx = dataclasses.replace(app.ctx, server_name="Renamed")
+        app.ctx = app.ctx._replace(server_name="Renamed")
         after = (await modern_list(client)).json()["result"]["_meta"]
     key = "io.modelcontextprotocol/serverInfo"
     assert (before[key]["name"], after[key]["name"]) == ("demo-server", "Renamed")

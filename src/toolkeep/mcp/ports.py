@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class RequestContext:
-    """Facts the auth layer established before the engine runs (``scope["toolkeep.ctx"]``)."""
+class RequestContext(NamedTuple):
+    """Facts the auth layer established before the engine runs (``scope["toolkeep.ctx"]``).
+
+    Immutable; a NamedTuple rather than a frozen dataclass because one is built per request
+    (0.5 us against 1.5 us)."""
 
     server_id: uuid.UUID
     server_name: str

@@ -101,10 +101,16 @@ def _statement(rows: int, marker: str) -> str:
 def _flatten(rows: Sequence[Row], sqlite: bool) -> list[Any]:
     """Every row's values in order, as the driver stores them (``UTCDateTime``/``Uuid``)."""
     out: list[Any] = []
+    hexes: dict[int, str] = {}  # the few servers of a batch, each converted once (by .int:
+    # an int hashes in C, a UUID in Python)
     for row in rows:
         at = row[0]
         if sqlite:
-            out += (_sqlite_at(at), row[1].hex)
+            server = row[1].int
+            text = hexes.get(server)
+            if text is None:
+                text = hexes[server] = f"{server:032x}"
+            out += (_sqlite_at(at), text)
         else:
             out.append(at if at.tzinfo is UTC else at.astimezone(UTC))
             out.append(row[1])
