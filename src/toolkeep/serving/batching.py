@@ -19,19 +19,9 @@ import logging
 import weakref
 from typing import Any
 
+from toolkeep.serving.loops import PerLoop
+
 log = logging.getLogger("toolkeep.serving")
-
-_BATCHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, WriteBatcher] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def batcher_for(loop: asyncio.AbstractEventLoop) -> WriteBatcher:
-    """The one batcher of ``loop`` (every connection a loop serves shares it)."""
-    batcher = _BATCHERS.get(loop)
-    if batcher is None:
-        batcher = _BATCHERS[loop] = WriteBatcher(loop)
-    return batcher
 
 
 class WriteBatcher:
@@ -40,7 +30,7 @@ class WriteBatcher:
     __slots__ = ("_loop", "_pending")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = weakref.ref(loop)  # a strong one would keep its _BATCHERS entry forever
+        self._loop = weakref.ref(loop)  # a strong one would keep its batcher_for entry forever
         self._pending: dict[asyncio.WriteTransport, list[bytes]] = {}
 
     def add(self, transport: asyncio.WriteTransport, data: bytes) -> None:
@@ -150,3 +140,7 @@ class BatchedTransport(asyncio.Transport):
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         return self._transport.get_extra_info(name, default)
+
+
+# The one batcher of a loop: every connection the loop serves shares it.
+batcher_for = PerLoop(WriteBatcher)

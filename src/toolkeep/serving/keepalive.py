@@ -14,25 +14,14 @@ import asyncio
 import weakref
 from typing import Protocol
 
+from toolkeep.serving.loops import PerLoop
+
 MAX_SWEEP_S = 1.0
 MIN_SWEEP_S = 0.05
 
 
 class Expirable(Protocol):
     def timeout_keep_alive_handler(self) -> None: ...
-
-
-_REGISTRIES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, IdleConnections] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def idle_connections(loop: asyncio.AbstractEventLoop) -> IdleConnections:
-    """The registry of ``loop``: every connection the loop serves shares its sweep timer."""
-    registry = _REGISTRIES.get(loop)
-    if registry is None:
-        registry = _REGISTRIES[loop] = IdleConnections(loop)
-    return registry
 
 
 def sweep_interval(timeout: float) -> float:
@@ -45,7 +34,7 @@ class IdleConnections:
     __slots__ = ("_due", "_interval", "_loop", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = weakref.ref(loop)  # a strong one would keep its _REGISTRIES entry forever
+        self._loop = weakref.ref(loop)  # a strong one would keep its idle_connections entry forever
         self._interval = MAX_SWEEP_S
         self._due: dict[Expirable, float] = {}  # idle connection -> when it times out
         self._timer: asyncio.TimerHandle | None = None
@@ -79,3 +68,7 @@ class IdleConnections:
             connection.timeout_keep_alive_handler()
         if self._due:
             self._timer = loop.call_at(now + self._interval, self._sweep)
+
+
+# The registry of a loop: every connection the loop serves shares its sweep timer.
+idle_connections = PerLoop(IdleConnections)
