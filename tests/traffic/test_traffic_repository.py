@@ -55,3 +55,18 @@ def test_time_filters_see_batched_rows(db: Database) -> None:
     with db.read() as conn:
         stored = TrafficRepository(conn).query(SERVER, window)
     assert sorted(int((e.at - START).total_seconds()) for e in stored) == [13, 17, 21, 25, 29]
+
+
+def test_a_row_at_a_whole_second_is_inside_a_window_that_starts_at_that_second(
+    db: Database,
+) -> None:
+    on_the_second = replace(entry(1), at=START + timedelta(seconds=10))  # microsecond 0
+    with db.transaction() as conn:
+        TrafficRepository(conn).insert_many([on_the_second])
+    starts_there = TrafficFilter(since=START + timedelta(seconds=10))
+    ends_there = TrafficFilter(until=START + timedelta(seconds=10))
+    with db.read() as conn:
+        inside = TrafficRepository(conn).query(SERVER, starts_there)
+        before = TrafficRepository(conn).query(SERVER, ends_there)
+    assert [e.at for e in inside] == [START + timedelta(seconds=10)]
+    assert before == []

@@ -38,9 +38,11 @@ def _insert(rows: int, marker: str) -> str:
 
 def _sqlite_at(at: datetime) -> str:
     """What ``UTCDateTime`` binds on SQLite (naive UTC), as the text the driver would store."""
-    if at.tzinfo is UTC:
-        return at.isoformat(" ")[:-6]  # drop "+00:00": 1 us instead of 2.5 us via astimezone
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    # Always six fraction digits, as UTCDateTime stores them: without, a row at a whole
+    # second would sort before a bound parameter naming that same second.
+    if at.tzinfo is UTC:  # drop "+00:00": 1 us instead of 2.5 us via astimezone
+        return at.isoformat(" ", "microseconds")[:-6]
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class TrafficRepository:
