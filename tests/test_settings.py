@@ -36,6 +36,7 @@ def test_the_defaults_serve_locally_from_a_toolkeep_directory() -> None:
     assert settings.tool_workers is None
     assert settings.http_allow_networks == []
     assert settings.traffic_retention_days == 30
+    assert settings.session_max_age_hours == 720
     assert settings.usage_flush_interval == 1.0
 
 
@@ -88,6 +89,7 @@ def test_every_setting_is_read_from_a_toolkeep_prefixed_variable(
         "TOOLKEEP_ALLOWED_HOSTS": '["mcp.internal", "10.0.0.5"]',
         "TOOLKEEP_TOOL_WORKERS": "8",
         "TOOLKEEP_USAGE_FLUSH_INTERVAL": "0.25",
+        "TOOLKEEP_SESSION_MAX_AGE_HOURS": "24",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -106,6 +108,7 @@ def test_every_setting_is_read_from_a_toolkeep_prefixed_variable(
     assert settings.allowed_hosts == ["mcp.internal", "10.0.0.5"]
     assert settings.tool_workers == 8
     assert settings.usage_flush_interval == 0.25
+    assert settings.session_max_age_hours == 24
 
 
 def test_every_setting_is_documented_with_its_variable_name() -> None:
@@ -162,7 +165,13 @@ def test_the_base_domain_is_normalized(given: str | None, stored: str | None) ->
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TOOLKEEP_PORT", "70000"), ("TOOLKEEP_PORT", "http"), ("TOOLKEEP_WORKERS", "0")],
+    [
+        ("TOOLKEEP_PORT", "70000"),
+        ("TOOLKEEP_PORT", "http"),
+        ("TOOLKEEP_WORKERS", "0"),
+        ("TOOLKEEP_SESSION_MAX_AGE_HOURS", "0"),
+        ("TOOLKEEP_SESSION_MAX_AGE_HOURS", "87601"),
+    ],
 )
 def test_an_invalid_value_is_refused_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str

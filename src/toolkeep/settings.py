@@ -84,6 +84,14 @@ class Settings(BaseSettings):
         le=3650,
         description="Days the traffic log keeps a request (older rows are pruned hourly).",
     )
+    session_max_age_hours: int = Field(
+        default=720,
+        ge=1,
+        le=87600,
+        description=(
+            "Hours a legacy MCP session lives (older and ended sessions are pruned hourly)."
+        ),
+    )
     auto_migrate: bool = Field(
         default=True, description="Apply database migrations when the app starts."
     )

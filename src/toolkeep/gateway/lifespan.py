@@ -11,6 +11,7 @@ from datetime import timedelta
 from toolkeep import __version__
 from toolkeep.context import AppContext
 from toolkeep.gateway.hosts import HostPolicy
+from toolkeep.gateway.housekeeping import SessionPruner
 from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository
 from toolkeep.gateway.runtime import McpRuntime
@@ -50,18 +51,29 @@ async def open_runtime(ctx: AppContext) -> AsyncIterator[McpRuntime]:
     usage = UsageRecorder(ctx.db, ctx.clock)
     retention = timedelta(days=ctx.settings.traffic_retention_days)
     flusher = asyncio.create_task(usage.run(ctx.settings.usage_flush_interval, retention))
+    max_age = timedelta(hours=ctx.settings.session_max_age_hours)
+    pruner = SessionPruner(sessions, ctx.clock, max_age)
+    housekeeping = asyncio.create_task(pruner.run())
     runtime = McpRuntime(
         repo, cache, engine, usage, ctx.material.peppers, ctx.material.sealer, ctx.clock
     )
     runtime.runner = runner
     runtime.executor = executor
+    runtime.pruner = pruner
     try:
         yield runtime
     finally:
         engine.close()
-        flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await flusher
+        await _cancel(flusher, housekeeping)
         await usage.flush()
         await runner.aclose()
         reader.close()
+
+
+async def _cancel(*tasks: asyncio.Task[None]) -> None:
+    """Stop background tasks and wait until each has unwound."""
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -16,6 +16,7 @@ from toolkeep.errors import ConfigurationError, Unavailable
 from toolkeep.gateway import responses
 from toolkeep.gateway.credentials import Problem, extract, strip_authorization
 from toolkeep.gateway.hints import LockedServers
+from toolkeep.gateway.housekeeping import SessionPruner
 from toolkeep.gateway.metering import MeteredRunner
 from toolkeep.gateway.repository import GatewayRepository, HostedServer, KeyState
 from toolkeep.gateway.responses import Answer
@@ -73,6 +74,7 @@ class McpRuntime:
         self.locked = LockedServers()
         self.runner: MeteredRunner | None = None  # set by the lifespan; read by metrics
         self.executor: ToolExecutor | None = None  # set by the lifespan; test runs use it
+        self.pruner: SessionPruner | None = None  # set by the lifespan (hourly session pruning)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, target: McpTarget) -> None:
         started = time.perf_counter()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, or_, update
 
 from toolkeep.clock import Clock
 from toolkeep.mcp.ports import RequestContext, Session
@@ -64,3 +66,15 @@ class DbSessionStore:
                 .values(ended_at=self.clock())
             )
         return bool(result.rowcount)
+
+    def prune(self, now: datetime, max_age: timedelta) -> int:
+        """Delete ended sessions and those created before ``now - max_age``; returns how many
+        went. Blocking: the housekeeping task runs it in a worker thread."""
+        c = mcp_sessions.c
+        with self.db.transaction() as conn:
+            result = conn.execute(
+                delete(mcp_sessions).where(
+                    or_(c.ended_at.is_not(None), c.created_at < now - max_age)
+                )
+            )
+        return int(result.rowcount)
